@@ -70,13 +70,16 @@ pub fn bar_chart_svg(
             .caption(title, ("sans-serif", 18).into_font().color(&colors.text))
             .margin(12)
             .x_label_area_size(32)
-            .y_label_area_size(56)
-            .build_cartesian_2d((0..labels.len()).into_segmented(), 0u32..max + max / 10 + 1)
+            .y_label_area_size(64)
+            .build_cartesian_2d(
+                (0..labels.len() - 1).into_segmented(),
+                0u32..max + max / 10 + 1,
+            )
             .map_err(|e| draw_error(&e))?;
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(colors.grid)
+            .light_line_style(TRANSPARENT)
             .bold_line_style(colors.grid)
             .axis_style(colors.text)
             .label_style(font.clone())

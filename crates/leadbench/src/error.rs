@@ -87,6 +87,25 @@ pub enum ErrorKind {
     Internal,
 }
 
+/// An error as it crosses the IPC boundary to the UI.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ErrorPayload {
+    pub kind: ErrorKind,
+    /// English text naming the value and the fix; the UI shows a translated
+    /// text for `kind` and this message as the detail.
+    pub message: String,
+}
+
+impl From<&Error> for ErrorPayload {
+    fn from(error: &Error) -> Self {
+        ErrorPayload {
+            kind: error.kind(),
+            message: error.to_string(),
+        }
+    }
+}
+
 impl Error {
     /// Returns the category of this error.
     pub fn kind(&self) -> ErrorKind {

@@ -200,3 +200,17 @@ pub struct Stats {
     pub campaigns: u32,
     pub events: u32,
 }
+
+/// What the app shows about itself and the open database.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AppInfo {
+    pub version: String,
+    pub database_path: String,
+    pub settings: crate::settings::Settings,
+    /// Language of the operating system's locale, used when none is set.
+    pub system_language: crate::settings::Language,
+    /// IANA time zone of the operating system, used when none is set.
+    pub system_time_zone: String,
+    pub stats: Stats,
+}

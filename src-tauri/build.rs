@@ -1,0 +1,15 @@
+fn main() {
+    // Listing the app's commands makes Tauri generate one permission per
+    // command, so the capability file can allow exactly these and no more.
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "app_info",
+        "list_leads",
+        "load_demo",
+        "save_settings",
+        "open_other_database",
+        "backup_now",
+        "stage_chart",
+    ]);
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
+        .expect("failed to read tauri.conf.json or the capability files");
+}

@@ -1,0 +1,36 @@
+//! The Leadbench desktop app: window setup, app state and thin commands
+//! over the `leadbench` library. No domain logic lives here.
+
+mod commands;
+mod logging;
+mod state;
+
+use tauri::Manager;
+
+/// Starts the app and blocks until its last window closes.
+pub fn run() {
+    tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .setup(|app| {
+            let log_dir = app.path().app_log_dir()?;
+            logging::init(&log_dir);
+            let state = state::AppState::load(app.handle())?;
+            app.manage(state);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::list_leads,
+            commands::load_demo,
+            commands::save_settings,
+            commands::open_other_database,
+            commands::backup_now,
+            commands::stage_chart,
+        ])
+        .run(tauri::generate_context!())
+        .unwrap_or_else(|error| {
+            tracing::error!(%error, "the app stopped with an error");
+            eprintln!("Leadbench could not start: {error}");
+            std::process::exit(1);
+        });
+}

@@ -1,0 +1,330 @@
+//! A small WebDriver client for driving the Leadbench app through
+//! tauri-driver and WebKitWebDriver, plus the process handling around it.
+//!
+//! Each [`App`] starts its own tauri-driver on free loopback ports with its
+//! own `XDG_DATA_HOME` and `LEADBENCH_DB`, so tests never touch the user's
+//! real database.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde_json::{json, Value};
+
+/// How long [`App::wait_for`] and friends wait before failing.
+pub const WAIT: Duration = Duration::from_secs(30);
+
+/// WebDriver's key for element references in JSON.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// A running app window under WebDriver control.
+pub struct App {
+    driver: Child,
+    base: String,
+    session: String,
+    screenshots: PathBuf,
+}
+
+/// Returns the built app binary (`target/debug/leadbench-app`).
+pub fn app_binary() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let binary = target.join("debug").join("leadbench-app");
+    assert!(
+        binary.exists(),
+        "{} is missing; build it first with `make app` (cargo build -p leadbench-app --features custom-protocol)",
+        binary.display()
+    );
+    binary
+}
+
+/// Returns the folder that receives screenshots: `target/e2e-screenshots`.
+pub fn screenshot_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/e2e-screenshots");
+    std::fs::create_dir_all(&dir).expect("cannot create the screenshot folder");
+    dir
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("no free loopback port")
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Some(path) = std::env::var_os("TAURI_DRIVER") {
+        return PathBuf::from(path);
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let in_cargo = home.join(".cargo/bin/tauri-driver");
+    if in_cargo.exists() {
+        in_cargo
+    } else {
+        PathBuf::from("tauri-driver")
+    }
+}
+
+impl App {
+    /// Starts tauri-driver and the app on the database file `db`, with
+    /// `data_home` as the app's data folder.
+    pub fn launch(db: &Path, data_home: &Path, extra_env: &[(&str, &str)]) -> App {
+        let port = free_port();
+        let native_port = free_port();
+        let mut command = Command::new(tauri_driver());
+        command
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("XDG_DATA_HOME", data_home)
+            .env("XDG_CONFIG_HOME", data_home.join("config"))
+            .env("LEADBENCH_DB", db)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (key, value) in extra_env {
+            command.env(key, value);
+        }
+        let driver = command.spawn().expect(
+            "cannot start tauri-driver; install it with `cargo install tauri-driver --locked`",
+        );
+        let base = format!("http://127.0.0.1:{port}");
+
+        let deadline = Instant::now() + WAIT;
+        let capabilities = json!({
+            "capabilities": {
+                "alwaysMatch": {
+                    "browserName": "wry",
+                    "tauri:options": { "application": app_binary() }
+                }
+            }
+        });
+        let session = loop {
+            match ureq::post(&format!("{base}/session")).send_json(capabilities.clone()) {
+                Ok(response) => {
+                    let body: Value = response.into_json().expect("session answer is not JSON");
+                    break body["value"]["sessionId"]
+                        .as_str()
+                        .expect("no session id in the WebDriver answer")
+                        .to_owned();
+                }
+                Err(error) if Instant::now() < deadline => {
+                    let _ = error;
+                    sleep(Duration::from_millis(250));
+                }
+                Err(error) => panic!("tauri-driver did not start a session: {error}"),
+            }
+        };
+        App {
+            driver,
+            base,
+            session,
+            screenshots: screenshot_dir(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/session/{}{}", self.base, self.session, path)
+    }
+
+    fn post(&self, path: &str, body: Value) -> Result<Value, String> {
+        match ureq::post(&self.url(path)).send_json(body) {
+            Ok(response) => {
+                Ok(response.into_json::<Value>().map_err(|e| e.to_string())?["value"].clone())
+            }
+            Err(ureq::Error::Status(code, response)) => Err(format!(
+                "HTTP {code}: {}",
+                response.into_string().unwrap_or_default()
+            )),
+            Err(error) => Err(error.to_string()),
+        }
+    }
+
+    fn get(&self, path: &str) -> Result<Value, String> {
+        match ureq::get(&self.url(path)).call() {
+            Ok(response) => {
+                Ok(response.into_json::<Value>().map_err(|e| e.to_string())?["value"].clone())
+            }
+            Err(ureq::Error::Status(code, response)) => Err(format!(
+                "HTTP {code}: {}",
+                response.into_string().unwrap_or_default()
+            )),
+            Err(error) => Err(error.to_string()),
+        }
+    }
+
+    /// Runs `script` in the page and returns its result.
+    pub fn script(&self, script: &str, args: Value) -> Value {
+        self.post("/execute/sync", json!({ "script": script, "args": args }))
+            .unwrap_or_else(|error| panic!("script failed: {error}\n{script}"))
+    }
+
+    /// Returns the element for `css`, if one is on the page now.
+    pub fn find(&self, css: &str) -> Option<String> {
+        self.post("/element", json!({ "using": "css selector", "value": css }))
+            .ok()
+            .and_then(|value| value[ELEMENT_KEY].as_str().map(str::to_owned))
+    }
+
+    /// Returns all elements matching `css`.
+    pub fn find_all(&self, css: &str) -> Vec<String> {
+        self.post(
+            "/elements",
+            json!({ "using": "css selector", "value": css }),
+        )
+        .ok()
+        .and_then(|value| value.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|element| element[ELEMENT_KEY].as_str().map(str::to_owned))
+        .collect()
+    }
+
+    /// Waits until an element matches `css` and returns it.
+    pub fn wait_for(&self, css: &str) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(element) = self.find(css) {
+                return element;
+            }
+            if Instant::now() >= deadline {
+                let shot = self.screenshot("failure");
+                panic!(
+                    "timed out waiting for {css}; screenshot: {}",
+                    shot.display()
+                );
+            }
+            sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits until the text content of `css` satisfies `check`, and
+    /// returns it trimmed. The DOM text is used because WebDriver's
+    /// "visible text" drops cells of absolutely positioned table rows.
+    pub fn wait_for_text(&self, css: &str, check: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + WAIT;
+        let mut last = String::new();
+        loop {
+            let value = self.script(
+                "const element = document.querySelector(arguments[0]);
+                 return element ? element.textContent.replace(/\\s+/g, ' ').trim() : null;",
+                json!([css]),
+            );
+            if let Some(text) = value.as_str() {
+                last = text.to_owned();
+                if check(&last) {
+                    return last;
+                }
+            }
+            if Instant::now() >= deadline {
+                let shot = self.screenshot("failure");
+                panic!(
+                    "timed out waiting for the text of {css}; last seen: {last:?}; screenshot: {}",
+                    shot.display()
+                );
+            }
+            sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits until `script` returns `expected`.
+    pub fn wait_for_value(&self, script: &str, expected: Value) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let value = self.script(script, json!([]));
+            if value == expected {
+                return;
+            }
+            if Instant::now() >= deadline {
+                let shot = self.screenshot("failure");
+                panic!(
+                    "timed out waiting for {expected}, last {value}, from {script}; screenshot: {}",
+                    shot.display()
+                );
+            }
+            sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Returns the rendered text of an element.
+    pub fn text(&self, element: &str) -> String {
+        self.get(&format!("/element/{element}/text"))
+            .ok()
+            .and_then(|value| value.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// Clicks the element matching `css`, waiting for it first.
+    pub fn click(&self, css: &str) {
+        let element = self.wait_for(css);
+        self.post(&format!("/element/{element}/click"), json!({}))
+            .unwrap_or_else(|error| panic!("click on {css} failed: {error}"));
+    }
+
+    /// Types `text` into the element matching `css`.
+    pub fn type_into(&self, css: &str, text: &str) {
+        let element = self.wait_for(css);
+        self.post(
+            &format!("/element/{element}/value"),
+            json!({ "text": text }),
+        )
+        .unwrap_or_else(|error| panic!("typing into {css} failed: {error}"));
+    }
+
+    /// Chooses the option with `value` in the select matching `css`.
+    pub fn select(&self, css: &str, value: &str) {
+        self.wait_for(css);
+        self.script(
+            "const select = document.querySelector(arguments[0]);
+             select.value = arguments[1];
+             select.dispatchEvent(new Event('change', { bubbles: true }));",
+            json!([css, value]),
+        );
+    }
+
+    /// Saves a PNG screenshot of the window as `<name>.png` and returns its path.
+    pub fn screenshot(&self, name: &str) -> PathBuf {
+        // Let the last render settle before taking the picture.
+        sleep(Duration::from_millis(300));
+        let encoded = self.get("/screenshot").expect("screenshot failed");
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(encoded.as_str().unwrap_or_default())
+            .expect("screenshot is not base64");
+        let path = self.screenshots.join(format!("{name}.png"));
+        std::fs::write(&path, bytes).expect("cannot write the screenshot");
+        path
+    }
+
+    /// Resizes the window.
+    pub fn set_window_size(&self, width: u32, height: u32) {
+        let _ = self.post("/window/rect", json!({ "width": width, "height": height }));
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = ureq::delete(&self.url("")).call();
+        // tauri-driver cleans up WebKitWebDriver and the app on SIGTERM.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.driver.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.driver.try_wait() {
+                return;
+            }
+            sleep(Duration::from_millis(100));
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}

@@ -1,0 +1,48 @@
+// The one typed entry point to the Rust commands. Argument and result
+// types come from the ts-rs bindings generated from the Rust definitions.
+import { invoke } from '@tauri-apps/api/core';
+import type { AppInfo } from './bindings/AppInfo';
+import type { DemoSummary } from './bindings/DemoSummary';
+import type { ErrorKind } from './bindings/ErrorKind';
+import type { ErrorPayload } from './bindings/ErrorPayload';
+import type { LeadPage } from './bindings/LeadPage';
+import type { LeadQuery } from './bindings/LeadQuery';
+import type { Settings } from './bindings/Settings';
+import type { Theme } from './bindings/Theme';
+
+interface Commands {
+  app_info: { args: Record<string, never>; result: AppInfo };
+  list_leads: { args: { query: LeadQuery }; result: LeadPage };
+  load_demo: { args: Record<string, never>; result: DemoSummary };
+  save_settings: { args: { settings: Settings }; result: Settings };
+  open_other_database: { args: { title: string }; result: AppInfo | null };
+  backup_now: { args: { title: string }; result: string | null };
+  stage_chart: { args: { title: string; labels: string[]; theme: Theme }; result: string };
+}
+
+/** An error returned by a command, with its kind and English detail. */
+export class CommandError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function isPayload(value: unknown): value is ErrorPayload {
+  return typeof value === 'object' && value !== null && 'kind' in value && 'message' in value;
+}
+
+/** Calls the Rust command `name`; a failure rejects with a CommandError. */
+export async function call<K extends keyof Commands>(
+  name: K,
+  args: Commands[K]['args'],
+): Promise<Commands[K]['result']> {
+  try {
+    return await invoke<Commands[K]['result']>(name, args);
+  } catch (error) {
+    if (isPayload(error)) throw new CommandError(error.kind, error.message);
+    throw new CommandError('internal', String(error));
+  }
+}

@@ -1,0 +1,110 @@
+// English messages. Every key here must also exist in nl.ts; the type
+// checker enforces that. Placeholders look like {name}.
+export const en = {
+  'app.name': 'Leadbench',
+  'app.tagline': 'Local-first lead generation workbench',
+
+  'nav.pipeline': 'Pipeline',
+  'nav.leads': 'Leads',
+  'nav.scoring': 'Scoring',
+  'nav.nurture': 'Nurture',
+  'nav.dashboard': 'Dashboard',
+  'nav.settings': 'Settings',
+  'nav.label': 'Main navigation',
+
+  'stage.new': 'New',
+  'stage.mql': 'MQL',
+  'stage.warm': 'Warm',
+  'stage.sql': 'SQL',
+  'stage.customer': 'Customer',
+  'stage.disqualified': 'Disqualified',
+
+  'welcome.title': 'Welcome to Leadbench',
+  'welcome.body':
+    'Your lead database is empty. Load demo data to explore every screen, or import the leads you already have from a CSV file.',
+  'welcome.demo': 'Load demo data',
+  'welcome.demoHint': '2,000 leads with a year of history, campaigns, activity and deals.',
+  'welcome.import': 'Import CSV',
+  'welcome.importHint': 'Web forms, CRM exports, trade-fair scanners.',
+  'welcome.importSoon': 'The CSV import wizard arrives in the next release. Until then, use demo data or the leadbench command-line tool.',
+  'welcome.loading': 'Generating demo data…',
+  'welcome.loaded': 'Demo data loaded: {leads} leads, {accounts} accounts, {events} activities.',
+  'welcome.privacy': 'Everything stays on this computer in {path}.',
+
+  'leads.title': 'Leads',
+  'leads.count': '{count} leads',
+  'leads.search': 'Search name, e-mail or company',
+  'leads.allStages': 'All stages',
+  'leads.stageFilter': 'Stage',
+  'leads.col.name': 'Name',
+  'leads.col.email': 'E-mail',
+  'leads.col.company': 'Company',
+  'leads.col.jobTitle': 'Job title',
+  'leads.col.source': 'Channel',
+  'leads.col.stage': 'Stage',
+  'leads.col.score': 'Score',
+  'leads.col.created': 'Created',
+  'leads.sortBy': 'Sort by {column}',
+  'leads.empty': 'No leads match this search.',
+  'leads.loadingRows': 'Loading…',
+  'leads.noName': '(no name)',
+
+  'pipeline.title': 'Pipeline',
+  'pipeline.intro': 'Where every lead stands today. Drag-and-drop cards, filters and the lead panel arrive with the pipeline board.',
+  'pipeline.leads': '{count} leads',
+  'pipeline.share': '{percent} of all leads',
+
+  'scoring.title': 'Scoring',
+  'scoring.intro':
+    'Fit and behaviour rules, and the MQL, Warm and SQL thresholds you tune against real outcomes, will live here.',
+
+  'nurture.title': 'Nurture',
+  'nurture.intro':
+    'Behaviour-triggered follow-up sequences that you design, simulate and run will live here.',
+
+  'dashboard.title': 'Dashboard',
+  'dashboard.intro': 'The lead-generation KPIs with charts and filters arrive with the KPI dashboard. For now: the size of your pipeline.',
+  'dashboard.leads': 'Leads',
+  'dashboard.accounts': 'Accounts',
+  'dashboard.campaigns': 'Campaigns',
+  'dashboard.events': 'Activities',
+  'dashboard.chartTitle': 'Leads per stage',
+  'dashboard.chartAlt': 'Bar chart of the number of leads in each stage',
+
+  'settings.title': 'Settings',
+  'settings.language': 'Language',
+  'settings.languageSystem': 'System default ({language})',
+  'settings.currency': 'Currency',
+  'settings.timeZone': 'Time zone',
+  'settings.timeZoneSystem': 'System default ({zone})',
+  'settings.database': 'Database file',
+  'settings.databaseHint': 'All your leads are stored in this single file on this computer.',
+  'settings.openOther': 'Open another database…',
+  'settings.openOtherTitle': 'Open a Leadbench database',
+  'settings.backup': 'Back up now…',
+  'settings.backupTitle': 'Save a backup of the database',
+  'settings.backupDone': 'Backup saved to {path}.',
+  'settings.opened': 'Opened {path}.',
+  'settings.saved': 'Settings saved.',
+  'settings.about': 'About',
+  'settings.version': 'Leadbench {version}',
+
+  'language.en': 'English',
+  'language.nl': 'Nederlands',
+
+  'error.title': 'Something went wrong',
+  'error.dismiss': 'Dismiss',
+  'error.database_too_new': 'This database was made by a newer version of Leadbench.',
+  'error.database_open': 'The database file could not be opened.',
+  'error.not_a_database': 'This file is not a Leadbench database.',
+  'error.busy': 'The database is busy in another window or command. Try again in a moment.',
+  'error.invalid_input': 'Some input is not valid.',
+  'error.not_found': 'Not found.',
+  'error.io': 'A file could not be read or written.',
+  'error.internal': 'An unexpected error occurred.',
+  'error.noDatabase': 'No database is open. Open another database in Settings.',
+
+  'common.close': 'Close',
+} as const;
+
+export type MessageKey = keyof typeof en;
