@@ -1,6 +1,6 @@
 //! IPC commands. Each one fetches the state, runs the library call on a
-//! blocking thread (so the window never waits on SQLite) and maps errors to
-//! `{kind, message}`.
+//! blocking thread, so SQLite work does not hold up the window's event loop,
+//! and maps errors to `{kind, message}`.
 
 use std::sync::{Arc, Mutex};
 

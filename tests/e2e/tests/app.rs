@@ -67,7 +67,7 @@ fn demo_data_navigation_and_language_switch() {
     let rows = app.find_all("[data-testid=lead-row]");
     assert!(rows.len() >= 10, "only {} rows rendered", rows.len());
 
-    // The database file really holds the demo leads.
+    // The database file now contains the demo leads.
     let stored: i64 = rusqlite::Connection::open(&db)
         .unwrap()
         .query_row("SELECT COUNT(*) FROM leads", [], |r| r.get(0))
@@ -192,4 +192,29 @@ fn hostile_lead_text_and_100k_scrolling() {
     );
     app.wait_for_text("[data-testid=leads-body]", |text| !text.contains("Loading"));
     app.screenshot("leads-100k-end-en");
+}
+
+#[test]
+fn newer_database_shows_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("future.db");
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 999;")
+            .unwrap();
+    }
+    let app = launch(dir.path(), &db);
+    let banner = app.wait_for_text("[data-testid=error-banner]", |text| !text.is_empty());
+    assert!(banner.contains("newer version of Leadbench"), "{banner}");
+    assert!(banner.contains("schema version 999"), "{banner}");
+    app.click("[data-testid=nav-settings]");
+    app.wait_for("[data-testid=open-other]");
+    app.screenshot("database-too-new-en");
+
+    // The file is left exactly as it was.
+    let version: i64 = rusqlite::Connection::open(&db)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 999);
 }
