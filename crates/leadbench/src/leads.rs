@@ -102,7 +102,7 @@ pub fn list(conn: &Connection, query: &LeadQuery) -> Result<LeadPage> {
     })
 }
 
-fn escape_like(text: &str) -> String {
+pub(crate) fn escape_like(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for ch in text.chars() {
         if matches!(ch, '%' | '_' | '\\') {

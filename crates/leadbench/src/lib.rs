@@ -4,11 +4,13 @@
 //! - [`db`]: opening the SQLite file, per-connection settings, migrations, backups.
 //! - [`model`]: types shared with the CLI and the app (TypeScript bindings are generated from them).
 //! - [`leads`]: paging and counting leads.
+//! - [`board`]: the pipeline board's columns, manual stage moves and undo.
 //! - [`demo`]: the deterministic demo data generator.
 //! - [`settings`]: language, currency and time zone, stored in the database.
 //! - [`charts`]: SVG charts drawn with plotters.
 //! - [`cli`]: the `leadbench` command-line tool.
 
+pub mod board;
 pub mod charts;
 pub mod cli;
 pub mod db;

@@ -1,0 +1,297 @@
+//! Reading the board: per-stage counts and one screen of cards at a time.
+
+use rusqlite::{params_from_iter, types::Value, Connection};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::config::BoardConfig;
+use super::FOLLOW_UP_EVENTS;
+use crate::error::{Error, Result};
+use crate::model::Stage;
+use crate::time::to_rfc3339;
+
+const DAY: i64 = 86_400;
+/// Largest number of cards one request may read.
+pub const MAX_CARDS: u32 = 500;
+
+/// Filters that apply to every column of the board.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct BoardFilter {
+    /// Case-insensitive text matched against name, e-mail and company.
+    pub search: Option<String>,
+    pub owner: Option<String>,
+    pub channel: Option<String>,
+    pub campaign_id: Option<i64>,
+    pub min_score: Option<f64>,
+    pub max_score: Option<f64>,
+    pub only_rotting: bool,
+    /// Only SQLs nobody followed up within the SLA ("Needs follow-up").
+    pub only_sla_overdue: bool,
+}
+
+/// Order of the cards within a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum CardSort {
+    /// The order the user dragged the cards into; other cards follow by score.
+    Manual,
+    #[default]
+    Score,
+    DaysInStage,
+    LastActivity,
+    Name,
+}
+
+/// A request for one screen of cards of one column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ColumnQuery {
+    pub stage: Stage,
+    pub filter: BoardFilter,
+    pub sort: CardSort,
+    pub offset: u32,
+    pub limit: u32,
+}
+
+/// One card on the board.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Card {
+    pub id: i64,
+    /// The lead's name, else its company, else its external id.
+    pub title: String,
+    pub company: Option<String>,
+    pub score: f64,
+    pub channel: Option<String>,
+    pub owner: Option<String>,
+    pub stage: Stage,
+    pub pinned: bool,
+    pub days_in_stage: i64,
+    /// Last activity (or creation when there was none), UTC RFC 3339.
+    pub last_activity_at: String,
+    pub rotting: bool,
+    pub sla_overdue: bool,
+}
+
+/// One screen of cards and the number of cards in the filtered column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ColumnPage {
+    pub stage: Stage,
+    pub total: u32,
+    pub offset: u32,
+    pub cards: Vec<Card>,
+}
+
+/// A column header: its stage, filtered count and work-in-progress limit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ColumnSummary {
+    pub stage: Stage,
+    pub count: u32,
+    pub wip_limit: Option<u32>,
+}
+
+/// SQL expressions for the per-card flags, built from integers only.
+struct FlagSql {
+    last_activity: String,
+    rotting: String,
+    sla_overdue: String,
+}
+
+fn flag_sql(config: &BoardConfig, now: i64) -> FlagSql {
+    let last_activity =
+        "COALESCE((SELECT MAX(e.occurred_at) FROM events e WHERE e.lead_id = l.id), l.created_at)"
+            .to_owned();
+    let mut cases = String::from("CASE l.stage");
+    for stage in Stage::ALL {
+        let threshold = match config.rot_days_for(stage) {
+            Some(days) => format!("{now} - {last_activity} > {}", i64::from(days) * DAY),
+            None => "0".to_owned(),
+        };
+        cases.push_str(&format!(" WHEN '{}' THEN {threshold}", stage.as_str()));
+    }
+    cases.push_str(" ELSE 0 END");
+    let follow_ups = FOLLOW_UP_EVENTS
+        .iter()
+        .map(|kind| format!("'{kind}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sla_overdue = format!(
+        "(l.stage = 'sql' AND {now} - l.stage_changed_at > {} AND NOT EXISTS (
+            SELECT 1 FROM events f WHERE f.lead_id = l.id AND f.type IN ({follow_ups})
+              AND f.occurred_at >= l.stage_changed_at))",
+        i64::from(config.sla_hours) * 3_600
+    );
+    FlagSql {
+        last_activity,
+        rotting: format!("({cases})"),
+        sla_overdue,
+    }
+}
+
+const NAME_SQL: &str =
+    "NULLIF(TRIM(COALESCE(l.first_name, '') || ' ' || COALESCE(l.last_name, '')), '')";
+
+/// Builds the WHERE conditions of `filter` with numbered placeholders.
+fn filter_sql(filter: &BoardFilter, flags: &FlagSql, args: &mut Vec<Value>) -> Vec<String> {
+    let mut conditions = Vec::new();
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        args.push(Value::Text(format!(
+            "%{}%",
+            crate::leads::escape_like(search)
+        )));
+        let n = args.len();
+        conditions.push(format!(
+            "({NAME_SQL} LIKE ?{n} ESCAPE '\\' OR l.email LIKE ?{n} ESCAPE '\\' OR a.name LIKE ?{n} ESCAPE '\\')"
+        ));
+    }
+    if let Some(owner) = filter.owner.as_deref().filter(|s| !s.is_empty()) {
+        args.push(Value::Text(owner.to_owned()));
+        conditions.push(format!("l.owner = ?{}", args.len()));
+    }
+    if let Some(channel) = filter.channel.as_deref().filter(|s| !s.is_empty()) {
+        args.push(Value::Text(channel.to_owned()));
+        conditions.push(format!("l.source = ?{}", args.len()));
+    }
+    if let Some(campaign) = filter.campaign_id {
+        args.push(Value::Integer(campaign));
+        conditions.push(format!("l.campaign_id = ?{}", args.len()));
+    }
+    if let Some(min) = filter.min_score {
+        args.push(Value::Real(min));
+        conditions.push(format!("l.score >= ?{}", args.len()));
+    }
+    if let Some(max) = filter.max_score {
+        args.push(Value::Real(max));
+        conditions.push(format!("l.score <= ?{}", args.len()));
+    }
+    if filter.only_rotting {
+        conditions.push(flags.rotting.clone());
+    }
+    if filter.only_sla_overdue {
+        conditions.push(flags.sla_overdue.clone());
+    }
+    conditions
+}
+
+/// Returns the filtered card count of every column, in pipeline order.
+pub fn summary(
+    conn: &Connection,
+    filter: &BoardFilter,
+    config: &BoardConfig,
+    now: i64,
+) -> Result<Vec<ColumnSummary>> {
+    let flags = flag_sql(config, now);
+    let mut args = Vec::new();
+    let conditions = filter_sql(filter, &flags, &mut args);
+    let where_clause = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
+    let sql = format!(
+        "SELECT l.stage, COUNT(*) FROM leads l LEFT JOIN accounts a ON a.id = l.account_id {where_clause} GROUP BY l.stage"
+    );
+    let mut counts = [0u32; 6];
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args.iter()), |row| {
+        Ok((row.get::<_, Stage>(0)?, row.get::<_, u32>(1)?))
+    })?;
+    for row in rows {
+        let (stage, count) = row?;
+        counts[super::config::stage_index(stage)] = count;
+    }
+    Ok(Stage::ALL
+        .iter()
+        .zip(counts)
+        .map(|(stage, count)| ColumnSummary {
+            stage: *stage,
+            count,
+            wip_limit: config.wip_limit_for(*stage),
+        })
+        .collect())
+}
+
+/// Returns one screen of cards of a column.
+pub fn column(
+    conn: &Connection,
+    query: &ColumnQuery,
+    config: &BoardConfig,
+    now: i64,
+) -> Result<ColumnPage> {
+    if query.limit == 0 || query.limit > MAX_CARDS {
+        return Err(Error::invalid(
+            "limit",
+            query.limit.to_string(),
+            format!("ask for between 1 and {MAX_CARDS} cards at a time"),
+        ));
+    }
+    let flags = flag_sql(config, now);
+    let mut args = vec![Value::Text(query.stage.as_str().to_owned())];
+    let mut conditions = vec!["l.stage = ?1".to_owned()];
+    conditions.extend(filter_sql(&query.filter, &flags, &mut args));
+    let where_clause = conditions.join(" AND ");
+
+    let total: u32 = conn.query_row(
+        &format!("SELECT COUNT(*) FROM leads l LEFT JOIN accounts a ON a.id = l.account_id WHERE {where_clause}"),
+        params_from_iter(args.iter()),
+        |row| row.get(0),
+    )?;
+
+    let order = match query.sort {
+        CardSort::Manual => "l.board_rank IS NULL, l.board_rank, l.score DESC, l.id".to_owned(),
+        CardSort::Score => "l.score DESC, l.id".to_owned(),
+        CardSort::DaysInStage => "l.stage_changed_at ASC, l.id".to_owned(),
+        CardSort::LastActivity => format!("{} DESC, l.id", flags.last_activity),
+        CardSort::Name => {
+            format!("COALESCE({NAME_SQL}, a.name, l.external_id) COLLATE NOCASE, l.id")
+        }
+    };
+    let sql = format!(
+        "SELECT l.id, COALESCE({NAME_SQL}, a.name, l.external_id, '#' || l.id), a.name, l.score, l.source,
+                l.owner, l.stage, l.pinned, l.stage_changed_at, {last}, {rotting}, {sla}
+         FROM leads l LEFT JOIN accounts a ON a.id = l.account_id
+         WHERE {where_clause}
+         ORDER BY {order}
+         LIMIT {} OFFSET {}",
+        query.limit,
+        query.offset,
+        last = flags.last_activity,
+        rotting = flags.rotting,
+        sla = flags.sla_overdue,
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let cards = stmt
+        .query_map(params_from_iter(args.iter()), |row| {
+            let stage_changed_at: i64 = row.get(8)?;
+            Ok(Card {
+                id: row.get(0)?,
+                title: row.get(1)?,
+                company: row.get(2)?,
+                score: row.get(3)?,
+                channel: row.get(4)?,
+                owner: row.get(5)?,
+                stage: row.get(6)?,
+                pinned: row.get(7)?,
+                days_in_stage: ((now - stage_changed_at) / DAY).max(0),
+                last_activity_at: to_rfc3339(row.get(9)?),
+                rotting: row.get(10)?,
+                sla_overdue: row.get(11)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(ColumnPage {
+        stage: query.stage,
+        total,
+        offset: query.offset,
+        cards,
+    })
+}
