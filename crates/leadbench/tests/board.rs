@@ -61,7 +61,7 @@ fn move_to(db: &mut Database, lead: i64, to: Stage) -> board::MoveReceipt {
         to,
         actor: "Sanne".into(),
         won_at: None,
-        deal_value_cents: Some(1_250_00),
+        deal_value_cents: Some(125_000),
         note: (to == Stage::Disqualified).then(|| "No budget".to_owned()),
     };
     board::move_lead(db, &request, NOW).unwrap()
