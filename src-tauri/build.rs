@@ -9,6 +9,13 @@ fn main() {
         "open_other_database",
         "backup_now",
         "stage_chart",
+        "board_summary",
+        "board_column",
+        "board_facets",
+        "board_config",
+        "move_lead",
+        "undo_move",
+        "reorder_column",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("failed to read tauri.conf.json or the capability files");

@@ -15,7 +15,7 @@ use tauri_plugin_dialog::DialogExt;
 
 use crate::state::{open_workspace, AppState, Workspace};
 
-type CommandResult<T> = Result<T, ErrorPayload>;
+pub(crate) type CommandResult<T> = Result<T, ErrorPayload>;
 
 /// Runs `work` on a blocking thread with the workspace locked.
 async fn with_workspace<T, F>(workspace: &Arc<Mutex<Workspace>>, work: F) -> CommandResult<T>
@@ -47,7 +47,7 @@ where
 }
 
 /// Runs `work` with the open database, or fails when none could be opened.
-async fn with_db<T, F>(state: &AppState, work: F) -> CommandResult<T>
+pub(crate) async fn with_db<T, F>(state: &AppState, work: F) -> CommandResult<T>
 where
     T: Send + 'static,
     F: FnOnce(&mut Database) -> Result<T, Error> + Send + 'static,

@@ -1,6 +1,7 @@
 //! The Leadbench desktop app: window setup, app state and thin commands
 //! over the `leadbench` library. No domain logic lives here.
 
+mod board;
 mod commands;
 mod logging;
 mod state;
@@ -26,6 +27,13 @@ pub fn run() {
             commands::open_other_database,
             commands::backup_now,
             commands::stage_chart,
+            board::board_summary,
+            board::board_column,
+            board::board_facets,
+            board::board_config,
+            board::move_lead,
+            board::undo_move,
+            board::reorder_column,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|error| {

@@ -112,6 +112,7 @@ impl StageChangeReason {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct LeadRow {
+    #[ts(type = "number")]
     pub id: i64,
     pub external_id: Option<String>,
     pub email: Option<String>,

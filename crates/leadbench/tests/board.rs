@@ -74,6 +74,7 @@ fn titles(db: &Database, stage: Stage, sort: CardSort) -> Vec<String> {
         sort,
         offset: 0,
         limit: 50,
+        first_ids: Vec::new(),
     };
     board::column(db.conn(), &query, &BoardConfig::default(), NOW)
         .unwrap()
@@ -272,6 +273,7 @@ fn rotting_counts_from_last_activity() {
         sort: CardSort::Score,
         offset: 0,
         limit: 10,
+        first_ids: Vec::new(),
     };
     let page = board::column(f.db.conn(), &query, &BoardConfig::default(), NOW).unwrap();
     let flags: Vec<(String, bool)> = page
@@ -344,6 +346,7 @@ fn filters_and_pages() {
         sort: CardSort::Score,
         offset: 0,
         limit: 15,
+        first_ids: Vec::new(),
     };
     let page = board::column(f.db.conn(), &query, &BoardConfig::default(), NOW).unwrap();
     assert_eq!(page.total, 20);
@@ -386,4 +389,23 @@ fn board_config_rejects_zero_sla() {
         board::load_config(f.db.conn()).unwrap(),
         BoardConfig::default()
     );
+}
+
+#[test]
+fn moved_cards_shown_first() {
+    let mut f = fixture();
+    add_lead(&f.db, "High", "Score", Stage::Sql, 99.0, 3);
+    let moved = add_lead(&f.db, "Low", "Score", Stage::Mql, 10.0, 3);
+    move_to(&mut f.db, moved, Stage::Sql);
+    let query = ColumnQuery {
+        stage: Stage::Sql,
+        filter: BoardFilter::default(),
+        sort: CardSort::Score,
+        offset: 0,
+        limit: 10,
+        first_ids: vec![moved],
+    };
+    let page = board::column(f.db.conn(), &query, &BoardConfig::default(), NOW).unwrap();
+    let order: Vec<&str> = page.cards.iter().map(|c| c.title.as_str()).collect();
+    assert_eq!(order, vec!["Low Score", "High Score"]);
 }

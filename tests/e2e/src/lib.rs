@@ -263,11 +263,20 @@ impl App {
             .unwrap_or_default()
     }
 
-    /// Clicks the element matching `css`, waiting for it first.
+    /// Clicks the element matching `css`, waiting for it first. A click
+    /// that hits an element the page just re-rendered is tried again.
     pub fn click(&self, css: &str) {
-        let element = self.wait_for(css);
-        self.post(&format!("/element/{element}/click"), json!({}))
-            .unwrap_or_else(|error| panic!("click on {css} failed: {error}"));
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let element = self.wait_for(css);
+            match self.post(&format!("/element/{element}/click"), json!({})) {
+                Ok(_) => return,
+                Err(error) if error.contains("stale element") && Instant::now() < deadline => {
+                    sleep(Duration::from_millis(100));
+                }
+                Err(error) => panic!("click on {css} failed: {error}"),
+            }
+        }
     }
 
     /// Types `text` into the element matching `css`.
@@ -302,6 +311,44 @@ impl App {
         let path = self.screenshots.join(format!("{name}.png"));
         std::fs::write(&path, bytes).expect("cannot write the screenshot");
         path
+    }
+
+    /// Drags the element matching `from` onto the element matching `to`
+    /// with the mouse: press, move in steps, release. This produces pointer
+    /// events, which WebKitWebDriver delivers (HTML5 drag events it does not).
+    pub fn drag(&self, from: &str, to: &str) {
+        let source = self.wait_for(from);
+        let target = self.wait_for(to);
+        let origin = |element: &str| json!({ ELEMENT_KEY: element });
+        let actions = json!({
+            "actions": [{
+                "type": "pointer",
+                "id": "mouse",
+                "parameters": { "pointerType": "mouse" },
+                "actions": [
+                    { "type": "pointerMove", "duration": 0, "origin": origin(&source), "x": 0, "y": 0 },
+                    { "type": "pointerDown", "button": 0 },
+                    { "type": "pointerMove", "duration": 100, "origin": origin(&source), "x": 12, "y": 12 },
+                    { "type": "pointerMove", "duration": 250, "origin": origin(&target), "x": 0, "y": 0 },
+                    { "type": "pointerMove", "duration": 50, "origin": origin(&target), "x": 2, "y": 2 },
+                    { "type": "pointerUp", "button": 0 }
+                ]
+            }]
+        });
+        self.post("/actions", actions)
+            .unwrap_or_else(|error| panic!("drag from {from} to {to} failed: {error}"));
+        let _ = ureq::delete(&self.url("/actions")).call();
+    }
+
+    /// Returns the value of `attribute` on the first element matching `css`.
+    pub fn attribute(&self, css: &str, attribute: &str) -> Option<String> {
+        self.script(
+            "const element = document.querySelector(arguments[0]);
+             return element ? element.getAttribute(arguments[1]) : null;",
+            json!([css, attribute]),
+        )
+        .as_str()
+        .map(str::to_owned)
     }
 
     /// Resizes the window.

@@ -2,6 +2,15 @@
 // types come from the ts-rs bindings generated from the Rust definitions.
 import { invoke } from '@tauri-apps/api/core';
 import type { AppInfo } from './bindings/AppInfo';
+import type { BoardConfig } from './bindings/BoardConfig';
+import type { BoardFacets } from './bindings/BoardFacets';
+import type { BoardFilter } from './bindings/BoardFilter';
+import type { ColumnPage } from './bindings/ColumnPage';
+import type { ColumnQuery } from './bindings/ColumnQuery';
+import type { ColumnSummary } from './bindings/ColumnSummary';
+import type { MoveReceipt } from './bindings/MoveReceipt';
+import type { MoveRequest } from './bindings/MoveRequest';
+import type { Stage } from './bindings/Stage';
 import type { DemoSummary } from './bindings/DemoSummary';
 import type { ErrorKind } from './bindings/ErrorKind';
 import type { ErrorPayload } from './bindings/ErrorPayload';
@@ -18,6 +27,13 @@ interface Commands {
   open_other_database: { args: { title: string }; result: AppInfo | null };
   backup_now: { args: { title: string }; result: string | null };
   stage_chart: { args: { title: string; labels: string[]; theme: Theme }; result: string };
+  board_summary: { args: { filter: BoardFilter }; result: ColumnSummary[] };
+  board_column: { args: { query: ColumnQuery }; result: ColumnPage };
+  board_facets: { args: Record<string, never>; result: BoardFacets };
+  board_config: { args: Record<string, never>; result: BoardConfig };
+  move_lead: { args: { request: MoveRequest }; result: MoveReceipt };
+  undo_move: { args: { receipt: MoveReceipt }; result: null };
+  reorder_column: { args: { stage: Stage; ids: number[] }; result: null };
 }
 
 /** An error returned by a command, with its kind and English detail. */

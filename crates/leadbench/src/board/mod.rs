@@ -11,7 +11,8 @@ mod query;
 pub use config::{load_config, save_config, BoardConfig};
 pub use moves::{move_lead, reorder_column, undo_move, MoveReceipt, MoveRequest};
 pub use query::{
-    column, summary, BoardFilter, Card, CardSort, ColumnPage, ColumnQuery, ColumnSummary,
+    column, facets, summary, BoardFacets, BoardFilter, Card, CardSort, ColumnPage, ColumnQuery,
+    ColumnSummary,
 };
 
 /// Event types a person logs when following up a lead; any of them after a

@@ -15,6 +15,7 @@ use crate::Database;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct MoveRequest {
+    #[ts(type = "number")]
     pub lead_id: i64,
     pub to: Stage,
     /// Who made the move, written to the stage history.
@@ -22,6 +23,7 @@ pub struct MoveRequest {
     /// Won date for a move to Customer (`YYYY-MM-DD` or RFC 3339); default now.
     pub won_at: Option<String>,
     /// Deal value in minor units (cents) for a move to Customer.
+    #[ts(type = "number | null")]
     pub deal_value_cents: Option<i64>,
     /// Reason for a move to Disqualified, or a comment on any move.
     pub note: Option<String>,
@@ -31,10 +33,13 @@ pub struct MoveRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct MoveReceipt {
+    #[ts(type = "number")]
     pub lead_id: i64,
     pub from: Stage,
     pub to: Stage,
+    #[ts(type = "number")]
     pub stage_change_id: i64,
+    #[ts(type = "number | null")]
     pub deal_id: Option<i64>,
     #[ts(type = "number")]
     pub previous_stage_changed_at: i64,

@@ -22,6 +22,7 @@ pub struct BoardFilter {
     pub search: Option<String>,
     pub owner: Option<String>,
     pub channel: Option<String>,
+    #[ts(type = "number | null")]
     pub campaign_id: Option<i64>,
     pub min_score: Option<f64>,
     pub max_score: Option<f64>,
@@ -53,12 +54,18 @@ pub struct ColumnQuery {
     pub sort: CardSort,
     pub offset: u32,
     pub limit: u32,
+    /// Leads shown first, in front of the chosen order: the cards the user
+    /// just moved here, so they land where the user dropped them.
+    #[serde(default)]
+    #[ts(type = "number[]")]
+    pub first_ids: Vec<i64>,
 }
 
 /// One card on the board.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct Card {
+    #[ts(type = "number")]
     pub id: i64,
     /// The lead's name, else its company, else its external id.
     pub title: String,
@@ -68,6 +75,7 @@ pub struct Card {
     pub owner: Option<String>,
     pub stage: Stage,
     pub pinned: bool,
+    #[ts(type = "number")]
     pub days_in_stage: i64,
     /// Last activity (or creation when there was none), UTC RFC 3339.
     pub last_activity_at: String,
@@ -255,6 +263,18 @@ pub fn column(
             format!("COALESCE({NAME_SQL}, a.name, l.external_id) COLLATE NOCASE, l.id")
         }
     };
+    let order = if query.first_ids.is_empty() {
+        order
+    } else {
+        // The ids are integers, so writing them into the SQL is safe.
+        let ids = query
+            .first_ids
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!("l.id IN ({ids}) DESC, {order}")
+    };
     let sql = format!(
         "SELECT l.id, COALESCE({NAME_SQL}, a.name, l.external_id, '#' || l.id), a.name, l.score, l.source,
                 l.owner, l.stage, l.pinned, l.stage_changed_at, {last}, {rotting}, {sla}
@@ -293,5 +313,34 @@ pub fn column(
         total,
         offset: query.offset,
         cards,
+    })
+}
+
+/// Values the board's filter lists offer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct BoardFacets {
+    pub owners: Vec<String>,
+    pub channels: Vec<String>,
+}
+
+/// Returns the owners (from the owners list and from leads) and channels in use.
+pub fn facets(conn: &Connection) -> Result<BoardFacets> {
+    let list = |sql: &str| -> Result<Vec<String>> {
+        let mut stmt = conn.prepare(sql)?;
+        let values = stmt
+            .query_map([], |row| row.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(values)
+    };
+    Ok(BoardFacets {
+        owners: list(
+            "SELECT name FROM owners WHERE active = 1
+             UNION SELECT DISTINCT owner FROM leads WHERE owner IS NOT NULL AND owner <> ''
+             ORDER BY 1 COLLATE NOCASE",
+        )?,
+        channels: list(
+            "SELECT DISTINCT source FROM leads WHERE source IS NOT NULL AND source <> '' ORDER BY 1 COLLATE NOCASE",
+        )?,
     })
 }

@@ -7,7 +7,7 @@ export type BoardFilter = {
 /**
  * Case-insensitive text matched against name, e-mail and company.
  */
-search: string | null, owner: string | null, channel: string | null, campaign_id: bigint | null, min_score: number | null, max_score: number | null, only_rotting: boolean, 
+search: string | null, owner: string | null, channel: string | null, campaign_id: number | null, min_score: number | null, max_score: number | null, only_rotting: boolean, 
 /**
  * Only SQLs nobody followed up within the SLA ("Needs follow-up").
  */

@@ -4,11 +4,11 @@ import type { Stage } from "./Stage";
 /**
  * One card on the board.
  */
-export type Card = { id: bigint, 
+export type Card = { id: number, 
 /**
  * The lead's name, else its company, else its external id.
  */
-title: string, company: string | null, score: number, channel: string | null, owner: string | null, stage: Stage, pinned: boolean, days_in_stage: bigint, 
+title: string, company: string | null, score: number, channel: string | null, owner: string | null, stage: Stage, pinned: boolean, days_in_stage: number, 
 /**
  * Last activity (or creation when there was none), UTC RFC 3339.
  */

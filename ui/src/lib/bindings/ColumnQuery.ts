@@ -6,4 +6,9 @@ import type { Stage } from "./Stage";
 /**
  * A request for one screen of cards of one column.
  */
-export type ColumnQuery = { stage: Stage, filter: BoardFilter, sort: CardSort, offset: number, limit: number, };
+export type ColumnQuery = { stage: Stage, filter: BoardFilter, sort: CardSort, offset: number, limit: number, 
+/**
+ * Leads shown first, in front of the chosen order: the cards the user
+ * just moved here, so they land where the user dropped them.
+ */
+first_ids: number[], };

@@ -4,7 +4,7 @@ import type { Stage } from "./Stage";
 /**
  * One row of the Leads table and of `leadbench leads --json`.
  */
-export type LeadRow = { id: bigint, external_id: string | null, email: string | null, 
+export type LeadRow = { id: number, external_id: string | null, email: string | null, 
 /**
  * First and last name joined by a space, or null when both are empty.
  */

@@ -4,4 +4,4 @@ import type { Stage } from "./Stage";
 /**
  * What a move changed, so it can be undone exactly.
  */
-export type MoveReceipt = { lead_id: bigint, from: Stage, to: Stage, stage_change_id: bigint, deal_id: bigint | null, previous_stage_changed_at: number, previous_pinned: boolean, };
+export type MoveReceipt = { lead_id: number, from: Stage, to: Stage, stage_change_id: number, deal_id: number | null, previous_stage_changed_at: number, previous_pinned: boolean, };

@@ -4,7 +4,7 @@ import type { Stage } from "./Stage";
 /**
  * A person moving a lead to another stage.
  */
-export type MoveRequest = { lead_id: bigint, to: Stage, 
+export type MoveRequest = { lead_id: number, to: Stage, 
 /**
  * Who made the move, written to the stage history.
  */
@@ -16,7 +16,7 @@ won_at: string | null,
 /**
  * Deal value in minor units (cents) for a move to Customer.
  */
-deal_value_cents: bigint | null, 
+deal_value_cents: number | null, 
 /**
  * Reason for a move to Disqualified, or a comment on any move.
  */
