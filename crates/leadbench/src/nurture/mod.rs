@@ -1,0 +1,29 @@
+//! Nurture sequences: behaviour-triggered follow-up that users design,
+//! dry-run and run.
+//!
+//! Where things live:
+//! - [`model`]: sequences, triggers, steps, enrolments, outbox rows.
+//! - [`validate`] and [`template`]: checks before saving; merge fields.
+//! - [`store`]: saving, editing and listing; the outbox and history.
+//! - [`enrol`]: hooks that enrol leads inside the transaction of the event
+//!   or stage change that triggers them; manual enrolment and removal.
+//! - [`engine`]: what one step does, shared by the scheduler and the dry run.
+//! - [`scheduler`]: [`run_due`], which runs due steps at most once each.
+//! - [`mail`]: manual mode and SMTP delivery with a daily cap and retries.
+//! - [`clock`]: waits in the user's time zone.
+//! - [`simulate`]: the dry run. [`presets`]: ready-made sequences.
+
+pub mod cli;
+pub mod clock;
+pub mod engine;
+pub mod enrol;
+pub mod mail;
+pub mod model;
+pub mod presets;
+pub mod scheduler;
+pub mod simulate;
+pub mod store;
+pub mod template;
+pub mod validate;
+
+pub use scheduler::{run_due, run_due_with, RunOptions};
