@@ -188,6 +188,19 @@ fn try_enrol(
     Ok(EnrolAttempt::Enrolled)
 }
 
+/// Enrols one lead by hand inside the caller's transaction, with the same
+/// checks as [`enrol_manual`]. Returns whether the lead was enrolled.
+pub(crate) fn enrol_lead(
+    conn: &Connection,
+    sequence_id: i64,
+    draft: &SequenceDraft,
+    lead_id: i64,
+    at: i64,
+) -> Result<bool> {
+    let attempt = try_enrol(conn, sequence_id, draft, lead_id, at, "enrolled by hand")?;
+    Ok(matches!(attempt, EnrolAttempt::Enrolled))
+}
+
 enum EnrolAttempt {
     Enrolled,
     AlreadyEnrolled,

@@ -15,6 +15,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod demo_data;
 pub mod engine;
 pub mod enrol;
 pub mod mail;

@@ -9,6 +9,8 @@
 //! the lead may still be nurtured is checked in that transaction, right
 //! before each step.
 
+use std::collections::HashMap;
+
 use chrono_tz::Tz;
 use rusqlite::{params, Connection};
 
@@ -97,58 +99,89 @@ fn advance_enrolments(
     summary: &mut RunSummary,
 ) -> Result<()> {
     let definitions = store::load_definitions(db.conn())?;
-    let batch_size = options.batch_size.max(1);
-
     loop {
-        let mut tx = db.write()?;
-        let batch = due_batch(&tx, now, batch_size)?;
-        if batch.is_empty() {
-            tx.commit()?;
-            return Ok(());
-        }
-        let mut progressed = false;
-        for due in &batch {
-            if options.max_steps.is_some_and(|max| summary.due >= max) {
-                tx.commit()?;
-                return Ok(());
-            }
-            let Some((name, status, draft)) = definitions.get(&due.sequence_id) else {
-                continue;
-            };
-            if *status == SequenceStatus::Paused {
-                continue;
-            }
-            let context = StepContext {
-                name,
-                draft,
-                now,
-                tz,
-                language,
-                max_steps: options.max_steps,
-            };
-            progressed = true;
-            let savepoint = tx.savepoint()?;
-            let mut counts = summary.clone();
-            match run_enrolment(&savepoint, &context, due, &mut counts) {
-                Ok(()) => {
-                    savepoint.commit()?;
-                    *summary = counts;
-                }
-                Err(error) => {
-                    drop(savepoint);
-                    record_failure(&tx, due, now, &error.to_string())?;
-                    summary.due += 1;
-                    summary.failed += 1;
-                }
-            }
-        }
+        let tx = db.write()?;
+        let more = advance_batch(&tx, &definitions, now, tz, language, options, summary)?;
         tx.commit()?;
-        // Enrolments of a sequence created after the definitions were read
-        // stay due; stop instead of selecting them again and again.
-        if !progressed || batch.len() < batch_size {
+        if !more {
             return Ok(());
         }
     }
+}
+
+/// Sequence definitions by id, with name and status.
+pub(crate) type Definitions = HashMap<i64, (String, SequenceStatus, SequenceDraft)>;
+
+/// Runs one batch of due enrolments inside the caller's transaction and
+/// returns whether more may be due. Each enrolment runs inside a savepoint,
+/// so one that fails is rolled back alone and retried later with backoff.
+pub(crate) fn advance_batch(
+    conn: &Connection,
+    definitions: &Definitions,
+    now: i64,
+    tz: Tz,
+    language: Language,
+    options: &RunOptions,
+    summary: &mut RunSummary,
+) -> Result<bool> {
+    let batch_size = options.batch_size.max(1);
+    let batch = due_batch(conn, now, batch_size)?;
+    let mut progressed = false;
+    for due in &batch {
+        if options.max_steps.is_some_and(|max| summary.due >= max) {
+            return Ok(false);
+        }
+        let Some((name, status, draft)) = definitions.get(&due.sequence_id) else {
+            continue;
+        };
+        if *status == SequenceStatus::Paused {
+            continue;
+        }
+        let context = StepContext {
+            name,
+            draft,
+            now,
+            tz,
+            language,
+            max_steps: options.max_steps,
+        };
+        progressed = true;
+        conn.execute_batch("SAVEPOINT nurture_enrolment")?;
+        let mut counts = summary.clone();
+        match run_enrolment(conn, &context, due, &mut counts) {
+            Ok(()) => {
+                conn.execute_batch("RELEASE nurture_enrolment")?;
+                *summary = counts;
+            }
+            Err(error) => {
+                conn.execute_batch("ROLLBACK TO nurture_enrolment; RELEASE nurture_enrolment")?;
+                record_failure(conn, due, now, &error.to_string())?;
+                summary.due += 1;
+                summary.failed += 1;
+            }
+        }
+    }
+    // Enrolments of a sequence created after the definitions were read stay
+    // due; stop instead of selecting them again and again.
+    Ok(progressed && batch.len() == batch_size)
+}
+
+/// Runs every due step inside the caller's transaction, for the demo data.
+pub(crate) fn advance_all_in(conn: &Connection, now: i64) -> Result<RunSummary> {
+    let definitions = store::load_definitions(conn)?;
+    let tz = clock::user_time_zone(conn)?;
+    let mut summary = RunSummary::default();
+    let options = RunOptions::default();
+    while advance_batch(
+        conn,
+        &definitions,
+        now,
+        tz,
+        Language::En,
+        &options,
+        &mut summary,
+    )? {}
+    Ok(summary)
 }
 
 fn due_batch(conn: &Connection, now: i64, limit: usize) -> Result<Vec<DueEnrolment>> {
