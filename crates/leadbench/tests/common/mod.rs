@@ -117,6 +117,8 @@ pub struct RecordingSender {
     pub sent: Vec<OutgoingEmail>,
     /// Fail this many sends before succeeding.
     pub fail_next: u32,
+    /// Daily send cap; 1,000 when unset.
+    pub cap: Option<u32>,
 }
 
 impl MailSender for RecordingSender {
@@ -125,7 +127,7 @@ impl MailSender for RecordingSender {
     }
 
     fn daily_cap(&self) -> u32 {
-        1_000
+        self.cap.unwrap_or(1_000)
     }
 
     fn send(&mut self, email: &OutgoingEmail) -> Result<(), SendError> {
