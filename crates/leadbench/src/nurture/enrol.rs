@@ -337,13 +337,18 @@ fn triggered_sequences(
     Ok(found)
 }
 
-fn property_matches(properties: &str, key: &str, expected: &str) -> bool {
+/// Whether the JSON `properties` of an event have `key` equal to
+/// `expected`; numbers and booleans compare by their JSON text.
+pub(crate) fn property_matches(properties: &str, key: &str, expected: &str) -> bool {
     let Ok(value) = serde_json::from_str::<serde_json::Value>(properties) else {
         return false;
     };
     match value.get(key) {
         Some(serde_json::Value::String(text)) => text == expected,
-        Some(other) => other.to_string() == expected,
+        Some(other) => {
+            let text = other.to_string();
+            text == expected
+        }
         None => false,
     }
 }

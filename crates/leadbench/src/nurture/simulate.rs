@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::engine::{self, Effect, LeadFacts, Position, Transition};
-use super::enrol::lead_state;
+use super::enrol::{lead_state, property_matches};
 use super::model::{ReEntry, SequenceDraft, Trigger};
 use super::validate::validate;
 use super::{clock, template};
@@ -155,13 +155,7 @@ fn trigger_moments(
             for row in rows {
                 let (lead_id, at, properties) = row?;
                 let matches = property.as_ref().is_none_or(|filter| {
-                    serde_json::from_str::<serde_json::Value>(&properties)
-                        .ok()
-                        .and_then(|value| value.get(&filter.key).cloned())
-                        .is_some_and(|value| match value {
-                            serde_json::Value::String(text) => text == filter.equals,
-                            other => other.to_string() == filter.equals,
-                        })
+                    property_matches(&properties, &filter.key, &filter.equals)
                 });
                 if matches {
                     moments.push((lead_id, at));

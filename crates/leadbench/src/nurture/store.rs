@@ -226,13 +226,12 @@ pub fn set_status(db: &mut Database, id: i64, status: SequenceStatus, now: i64) 
     Ok(())
 }
 
+/// Enrolment ids with the new step index, or `None` to complete.
+type EditPlan = Vec<(i64, Option<usize>)>;
+
 /// Where each active enrolment of the sequence goes under `draft`:
 /// `(enrolment id, new step index or None to complete)`, plus the counts.
-fn plan_edit(
-    conn: &Connection,
-    id: i64,
-    draft: &SequenceDraft,
-) -> Result<(Vec<(i64, Option<usize>)>, EditImpact)> {
+fn plan_edit(conn: &Connection, id: i64, draft: &SequenceDraft) -> Result<(EditPlan, EditImpact)> {
     let old = get_sequence(conn, id)?.draft;
     let new_index: HashMap<&str, usize> = draft
         .steps
