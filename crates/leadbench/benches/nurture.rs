@@ -102,8 +102,8 @@ fn setup(db: &mut Database) {
     tx.commit().unwrap();
 }
 
-/// The same number of writes as the scheduler's, without its reads and
-/// checks: insert an outbox row, update the enrolment, insert history.
+/// Times the scheduler's writes without its reads and checks: insert an
+/// outbox row, update the enrolment and insert history, per due step.
 fn baseline(path: &std::path::Path) -> Duration {
     let mut conn = Connection::open(path).unwrap();
     conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")

@@ -1,7 +1,7 @@
 //! Failure cases of nurture schedulers seen in other products, replayed
-//! with an explicit clock: a lead stuck when its condition event arrives
-//! before the step ran or while the app is closed, and deleted, opted-out
-//! or removed leads that still receive mail.
+//! with an explicit clock. A lead gets stuck when its condition event
+//! arrives before the step ran or while the app is closed. Deleted,
+//! opted-out or removed leads still receive mail.
 
 mod common;
 

@@ -21,7 +21,7 @@ fn amsterdam_db() -> Database {
     db
 }
 
-/// A manual sequence of `days` e-mails, each one day after the other at `time`.
+/// Saves a manual sequence of `days` e-mails, one a day at `time`.
 fn daily(db: &mut Database, days: u32, time: &str) -> i64 {
     let mut steps = Vec::new();
     for day in 1..=days {
@@ -253,7 +253,7 @@ fn email_left_sending_never_resent() {
         ..RunOptions::default()
     };
     run_due_with(&mut db, now, &mut sender, &no_delivery).unwrap();
-    // A run killed after claiming A and before the server answered.
+    // A run killed after claiming A and before the server replied.
     db.conn()
         .execute(
             "UPDATE nurture_outbox SET status = 'sending', attempts = 1, next_attempt_at = ?1

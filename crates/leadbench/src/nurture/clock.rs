@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 /// Returns the time zone waits count in: the one in the settings, else UTC.
 pub fn user_time_zone(conn: &Connection) -> Result<Tz> {
     // NOTE: with no time zone in the settings this falls back to UTC, not to
-    // the operating system's zone; the app stores the zone on first launch.
+    // the operating system's zone. The app is expected to store the zone.
     let Some(name) = crate::settings::load(conn)?.time_zone else {
         return Ok(Tz::UTC);
     };

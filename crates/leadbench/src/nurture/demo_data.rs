@@ -1,7 +1,8 @@
-//! Nurture part of the demo data: the four presets as active sequences,
-//! leads enrolled from the last days of demo history and run up to the end
-//! of the history, so they stand at various steps and a run a few days
-//! later has waits ending, conditions timing out and e-mails to send.
+//! Nurture part of the demo data: the four presets as active sequences and
+//! leads enrolled from the last days of demo history. The enrolments are run
+//! up to the end of the history, so they are at various steps. A run a few
+//! days later then has waits ending, conditions timing out and e-mails to
+//! send.
 
 use rusqlite::{params, Connection};
 
@@ -16,7 +17,7 @@ use crate::settings::Language;
 /// Days of demo history replayed into enrolments.
 const ENROL_DAYS: i64 = 10;
 
-/// What [`seed`] wrote.
+/// Counts of the rows [`seed`] wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DemoNurture {
     pub sequences: u32,

@@ -2,10 +2,10 @@
 //! one step does for one enrolment at a given time; the caller writes the
 //! result (scheduler) or only records it (dry run).
 //!
-//! Times are scheduled times, not the moments a scheduler happened to run:
-//! the step after a wait is due when the wait ends, the step after an action
-//! is due when the action was due, and a condition's timeout counts from
-//! when the condition was due. So a run after the app was closed for days
+//! Times are scheduled times, not the moments a scheduler happened to run.
+//! The step after a wait is due when the wait ends. The step after an action
+//! is due when the action was due. A condition's timeout counts from when
+//! the condition was due. So a run after the app was closed for days
 //! does what an open app would have done, only late.
 
 use chrono_tz::Tz;
@@ -22,7 +22,7 @@ pub const CONDITION_POLL_SECONDS: i64 = 3_600;
 /// A step that runs more than this many seconds after it was due is late.
 pub const LATE_AFTER_SECONDS: i64 = 600;
 
-/// What the engine needs to know about the lead.
+/// Facts about a lead that steps depend on.
 pub trait LeadFacts {
     /// Returns the first time in `from..=to` the lead did `event_type`.
     fn first_event(&self, event_type: &str, from: i64, to: i64) -> Result<Option<i64>>;

@@ -1,7 +1,7 @@
 //! Enrolling leads and taking them out again.
 //!
 //! The hooks [`on_event`], [`on_stage_change`] and [`on_score_change`] take
-//! the connection of the caller's open transaction, so whoever writes an
+//! the connection of the caller's open transaction, so code that writes an
 //! event, a stage change or a score calls them before committing and the
 //! enrolment is part of the same transaction. They also end enrolments
 //! whose goal was reached and wake conditions waiting for that change, so
@@ -22,7 +22,7 @@ use crate::Database;
 /// Event type recorded when a lead unsubscribes; it ends every enrolment.
 pub const UNSUBSCRIBE_EVENT: &str = "unsubscribed";
 
-/// What a hook changed.
+/// Counts of the enrolments a hook changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct EnrolChanges {
@@ -119,7 +119,7 @@ fn in_audience(
     Ok(matches(&audience.industries, industry) && matches(&audience.countries, country))
 }
 
-/// Whether the re-entry policy lets the lead in now.
+/// Returns whether the re-entry policy lets the lead in at `at`.
 fn may_enter(
     conn: &Connection,
     sequence_id: i64,
@@ -337,8 +337,8 @@ fn triggered_sequences(
     Ok(found)
 }
 
-/// Whether the JSON `properties` of an event have `key` equal to
-/// `expected`; numbers and booleans compare by their JSON text.
+/// Returns whether the JSON `properties` of an event have `key` equal to
+/// `expected`. Numbers and booleans compare by their JSON text.
 pub(crate) fn property_matches(properties: &str, key: &str, expected: &str) -> bool {
     let Ok(value) = serde_json::from_str::<serde_json::Value>(properties) else {
         return false;

@@ -9,7 +9,7 @@
 //!
 //! An e-mail is claimed (status `sending`) in a transaction that first
 //! checks the lead may still be mailed, and marked sent or failed after the
-//! server answered. A run killed in between leaves it `sending`, and such a
+//! server replied. A run killed in between leaves it `sending`, and such a
 //! row is reported as failed instead of sent again, so no e-mail goes out
 //! twice. Failures are retried with backoff and stay in the outbox.
 
@@ -39,7 +39,7 @@ pub const SENDING_STALE_SECONDS: i64 = 900;
 /// Settings key of the mail settings (JSON).
 const SETTINGS_KEY: &str = "nurture_mail";
 
-/// How e-mails leave Leadbench.
+/// Delivery mode of nurture e-mails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
@@ -50,7 +50,7 @@ pub enum MailMode {
     Smtp,
 }
 
-/// How the SMTP connection is secured.
+/// Encryption of the SMTP connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
@@ -179,7 +179,7 @@ pub fn save_settings(db: &mut Database, settings: &MailSettings) -> Result<()> {
     Ok(())
 }
 
-/// The line added under every nurture e-mail.
+/// Returns the unsubscribe line added under every nurture e-mail.
 pub fn unsubscribe_footer(language: Language) -> String {
     let text = match language {
         Language::En => "You receive this e-mail because you showed interest in our products. To stop receiving these e-mails, reply with the word \"unsubscribe\".",
@@ -197,7 +197,7 @@ pub struct OutgoingEmail {
     pub body: String,
 }
 
-/// Why a send failed.
+/// Failure of one send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendError {
     pub message: String,
@@ -208,8 +208,8 @@ pub struct SendError {
 
 /// Something that delivers e-mails.
 pub trait MailSender {
-    /// Whether e-mails are sent by this sender; when false they wait in the
-    /// outbox for the user.
+    /// Returns whether this sender sends e-mails. When false, they wait in
+    /// the outbox for the user.
     fn delivers(&self) -> bool;
     /// Most e-mails to send per local calendar day.
     fn daily_cap(&self) -> u32;

@@ -1,6 +1,5 @@
-//! What a nurture sequence is: its trigger, audience, steps, goal and
-//! re-entry policy, plus the rows the app shows about enrolments and the
-//! outbox. The TypeScript versions are generated from these by ts-rs.
+//! Types of nurture sequences (trigger, audience, steps, goal and re-entry
+//! policy) and the rows the app shows about enrolments and the outbox. The TypeScript versions are generated from these by ts-rs.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -27,7 +26,7 @@ impl SequenceStatus {
     }
 }
 
-/// What enrols a lead.
+/// Event or action that enrols a lead.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[ts(export)]
@@ -75,7 +74,7 @@ pub struct Step {
     pub action: StepAction,
 }
 
-/// What a step does.
+/// Action of a step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[ts(export)]
@@ -266,7 +265,7 @@ pub enum OutboxKind {
     Notify,
 }
 
-/// Where a touchpoint stands.
+/// Delivery state of a touchpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
@@ -334,7 +333,7 @@ pub struct HistoryEntry {
     pub detail: Option<String>,
 }
 
-/// What saving an edited sequence does to the leads already in it.
+/// Effect of saving an edited sequence on the leads already in it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct EditImpact {

@@ -20,7 +20,7 @@ use crate::model::Stage;
 
 /// Most leads listed one by one in a result; the counts cover all.
 pub const MAX_LISTED_LEADS: usize = 200;
-/// Longest history a dry run replays, in days.
+/// Maximum history a dry run replays, in days.
 pub const MAX_DAYS: u32 = 365;
 
 /// One step a lead would have reached.
@@ -34,7 +34,7 @@ pub struct SimulatedStep {
     pub body: Option<String>,
 }
 
-/// What would have happened to one lead.
+/// Replayed outcome for one lead.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct SimulatedLead {
@@ -68,7 +68,7 @@ pub struct SimulationResult {
     pub note: Option<String>,
 }
 
-/// A lead's history as the dry run sees it.
+/// A lead's events and stage changes, as read by the dry run.
 struct History {
     events: Vec<(String, i64)>,
     stages: Vec<(i64, Stage)>,
@@ -174,7 +174,7 @@ fn trigger_moments(
         }
         Trigger::Score { threshold } => {
             // Stage changes record the score at that moment; the first one
-            // at or above the threshold stands in for the crossing.
+            // at or above the threshold is taken as the crossing.
             let mut stmt = conn.prepare(
                 "SELECT lead_id, MIN(changed_at) FROM stage_changes
                  WHERE score >= ?1 AND changed_at BETWEEN ?2 AND ?3 GROUP BY lead_id ORDER BY 2",

@@ -1,10 +1,10 @@
 //! Saving, editing and listing sequences, and reading enrolments, the
 //! outbox and history.
 //!
-//! Editing an active sequence keeps every enrolled lead: a lead goes on from
-//! the step with the same id in the new version; when that step was removed,
-//! from the next old step that still exists; when none is left, its
-//! enrolment completes. Every enrolled lead is then looked at again on the
+//! Editing an active sequence keeps every enrolled lead. A lead goes on from
+//! the step with the same id in the new version. When that step was removed,
+//! it goes on from the next old step that still exists, and when none is
+//! left, its enrolment completes. Every enrolled lead is then looked at again on the
 //! next run, so changed waits count from when the lead reached the step.
 
 use std::collections::HashMap;
@@ -208,8 +208,8 @@ pub(crate) fn load_definitions(
     Ok(definitions)
 }
 
-/// Pauses or resumes a sequence. Paused sequences enrol nobody, and their
-/// leads wait at their step; on resume, overdue steps run on the next run.
+/// Pauses or resumes a sequence. Paused sequences enrol no leads, and their
+/// leads wait at their step. After a resume, overdue steps run on the next run.
 pub fn set_status(db: &mut Database, id: i64, status: SequenceStatus, now: i64) -> Result<()> {
     let tx = db.write()?;
     let changed = tx.execute(
@@ -229,8 +229,8 @@ pub fn set_status(db: &mut Database, id: i64, status: SequenceStatus, now: i64) 
 /// Enrolment ids with the new step index, or `None` to complete.
 type EditPlan = Vec<(i64, Option<usize>)>;
 
-/// Where each active enrolment of the sequence goes under `draft`:
-/// `(enrolment id, new step index or None to complete)`, plus the counts.
+/// Plans where each active enrolment of the sequence goes under `draft`
+/// and counts the outcomes.
 fn plan_edit(conn: &Connection, id: i64, draft: &SequenceDraft) -> Result<(EditPlan, EditImpact)> {
     let old = get_sequence(conn, id)?.draft;
     let new_index: HashMap<&str, usize> = draft

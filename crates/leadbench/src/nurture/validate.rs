@@ -8,7 +8,7 @@ use super::model::{ConditionTest, ReEntry, SequenceDraft, StepAction, Trigger, W
 use super::template;
 use crate::error::{Error, Result};
 
-/// Longest wait or condition timeout, in days.
+/// Maximum wait or condition timeout, in days.
 pub const MAX_WAIT_DAYS: u32 = 365;
 /// Largest number of steps in one sequence.
 pub const MAX_STEPS: usize = 100;

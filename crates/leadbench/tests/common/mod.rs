@@ -88,7 +88,7 @@ pub fn draft(name: &str, trigger: Trigger, steps: Vec<Step>) -> SequenceDraft {
     }
 }
 
-/// Every outbox row, oldest first.
+/// Returns every outbox row, oldest first.
 pub fn outbox(db: &Database) -> Vec<OutboxRow> {
     let mut rows = store::list_outbox(
         db.conn(),
