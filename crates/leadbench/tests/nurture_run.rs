@@ -516,3 +516,86 @@ fn paused_sequence_waits_then_catches_up() {
         .iter()
         .all(|email| email.to == "olaf@example.nl"));
 }
+
+#[test]
+fn preview_uses_real_lead_and_language() {
+    let mut db = Database::open_in_memory().unwrap();
+    let settings = Settings {
+        language: Some(settings::Language::Nl),
+        currency: "EUR".into(),
+        time_zone: None,
+    };
+    settings::save(db.conn_mut(), &settings).unwrap();
+    let lead = add_lead(&db, "Femke", "de Wit", "femke.dewit@example.nl", 0);
+
+    let preview = leadbench::nurture::mail::preview_email(
+        db.conn(),
+        "Hallo {{first_name}}",
+        "Beste {{full_name}} van {{company|uw bedrijf}},",
+        lead,
+    )
+    .unwrap();
+
+    assert_eq!(preview.to.as_deref(), Some("femke.dewit@example.nl"));
+    assert_eq!(preview.subject, "Hallo Femke");
+    assert!(
+        preview
+            .body
+            .starts_with("Beste Femke de Wit van uw bedrijf,"),
+        "{}",
+        preview.body
+    );
+    assert!(preview.body.contains("afmelden"), "{}", preview.body);
+    let error =
+        leadbench::nurture::mail::preview_email(db.conn(), "Hi {{bedrijf}}", "", lead).unwrap_err();
+    assert!(error.to_string().contains("{{bedrijf}}"), "{error}");
+}
+
+#[test]
+fn concurrent_runs_send_each_email_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.db");
+    let mut db = Database::open(&path).unwrap();
+    let sequence = two_emails_then_wait(&mut db);
+    let leads: Vec<i64> = (0..100)
+        .map(|i| {
+            add_lead(
+                &db,
+                "Lead",
+                &i.to_string(),
+                &format!("lead{i}@example.nl"),
+                0,
+            )
+        })
+        .collect();
+    let now = at("2024-06-03T09:00:00Z");
+    enrol::enrol_manual(&mut db, sequence, &leads, now).unwrap();
+    drop(db);
+
+    // The app and a cron job run at the same moment on the same file.
+    let runners: Vec<_> = (0..2)
+        .map(|_| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut db = Database::open(&path).unwrap();
+                let mut sender = RecordingSender::default();
+                let small_batches = RunOptions {
+                    batch_size: 10,
+                    ..RunOptions::default()
+                };
+                run_due_with(&mut db, now, &mut sender, &small_batches).unwrap();
+                sender.sent
+            })
+        })
+        .collect();
+    let mut sent: Vec<i64> = runners
+        .into_iter()
+        .flat_map(|runner| runner.join().unwrap())
+        .map(|email| email.outbox_id)
+        .collect();
+
+    assert_eq!(sent.len(), 200, "A and B for 100 leads");
+    sent.sort_unstable();
+    sent.dedup();
+    assert_eq!(sent.len(), 200, "no e-mail sent by both runs");
+}

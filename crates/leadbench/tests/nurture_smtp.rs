@@ -286,3 +286,30 @@ fn cli_run_prints_four_counts() {
     assert!(value["executed"].as_u64().unwrap() > 0, "{text}");
     assert!(text.starts_with(r#"{"due":"#), "{text}");
 }
+
+#[test]
+fn starttls_required_but_missing_sends_nothing() {
+    // The sink offers no STARTTLS, so a sender that requires it must fail
+    // instead of falling back to plain text.
+    let sink = SmtpSink::start();
+    let mut db = Database::open_in_memory().unwrap();
+    let settings = MailSettings {
+        security: SmtpSecurity::StartTls,
+        host: "localhost".into(),
+        ..sink_settings(&sink)
+    };
+    let steps = vec![step("hello", email("Hello"))];
+    let sequence = store::create_sequence(&mut db, &draft("Hello", Trigger::Manual, steps), 0)
+        .unwrap()
+        .id;
+    let hanna = add_lead(&db, "Hanna", "Meijer", "hanna.meijer@example.nl", 0);
+    let now = at("2024-06-03T09:00:00Z");
+    enrol::enrol_manual(&mut db, sequence, &[hanna], now).unwrap();
+
+    let mut sender = mail::build_sender(&settings, None).unwrap();
+    let summary = run_due(&mut db, now, sender.as_mut()).unwrap();
+
+    assert_eq!((summary.sent, summary.failed), (0, 1));
+    assert!(sink.messages().is_empty());
+    assert_eq!(outbox(&db)[0].status, OutboxStatus::Failed);
+}

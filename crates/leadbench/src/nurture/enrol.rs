@@ -356,7 +356,9 @@ pub(crate) fn property_matches(properties: &str, key: &str, expected: &str) -> b
 /// Reacts to an event the caller has just written in its open transaction:
 /// ends enrolments whose goal is this event (and all of them for an
 /// unsubscribe), wakes conditions waiting for it and enrols the lead in
-/// sequences it triggers.
+/// sequences it triggers. The enrolment starts at `occurred_at`, so an
+/// import of old events should not call this hook: its leads would get the
+/// whole sequence at once, as late steps.
 pub fn on_event(
     conn: &Connection,
     lead_id: i64,

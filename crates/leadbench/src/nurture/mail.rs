@@ -188,6 +188,43 @@ pub fn unsubscribe_footer(language: Language) -> String {
     format!("\n\n--\n{text}\n")
 }
 
+/// An e-mail as a lead would receive it, for the editor's preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct EmailPreview {
+    pub to: Option<String>,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Renders `subject` and `body` for a real lead, with the unsubscribe line
+/// in the user's language. Fails on an unknown merge field or lead.
+pub fn preview_email(
+    conn: &Connection,
+    subject: &str,
+    body: &str,
+    lead_id: i64,
+) -> Result<EmailPreview> {
+    super::template::validate("subject", subject)?;
+    super::template::validate("body", body)?;
+    let Some(values) = super::template::load_values(conn, lead_id)? else {
+        return Err(Error::NotFound {
+            what: "lead".into(),
+            id: lead_id.to_string(),
+        });
+    };
+    let language = crate::settings::load(conn)?
+        .language
+        .unwrap_or(Language::En);
+    let mut text = super::template::render(body, &values);
+    text.push_str(&unsubscribe_footer(language));
+    Ok(EmailPreview {
+        to: values.email.clone(),
+        subject: super::template::render(subject, &values),
+        body: text,
+    })
+}
+
 /// One e-mail handed to a [`MailSender`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingEmail {

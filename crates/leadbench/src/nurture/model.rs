@@ -253,6 +253,8 @@ pub struct Enrolment {
     pub enrolled_at: i64,
     pub ended_at: Option<i64>,
     pub exit_reason: Option<String>,
+    /// Failed attempts at the current step since it last made progress.
+    pub failures: u32,
 }
 
 /// Kind of touchpoint in the outbox.
@@ -359,7 +361,9 @@ pub struct RunSummary {
     /// unsubscribed, without consent or goal reached.
     pub skipped: u32,
     pub failed: u32,
-    /// Executed steps that ran well after they were due.
+    /// Executed steps that touched the lead (e-mail, task, notification,
+    /// stage move) well after they were due, for example because the app
+    /// was closed.
     pub late: u32,
     /// E-mails handed to the mail server.
     pub sent: u32,

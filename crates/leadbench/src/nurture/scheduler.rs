@@ -315,7 +315,9 @@ fn run_enrolment(
                     next,
                 } => (step_id, effect, next),
             };
-        let late = now - position.due_at > LATE_AFTER_SECONDS;
+        // Only steps that touch the lead count as late; waits and conditions
+        // passed on the way are bookkeeping.
+        let late = effect != Effect::Nothing && now - position.due_at > LATE_AFTER_SECONDS;
         summary.due += 1;
         summary.executed += 1;
         summary.late += u32::from(late);

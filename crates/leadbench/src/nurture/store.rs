@@ -388,11 +388,12 @@ fn enrolment_from_row(row: &Row<'_>) -> rusqlite::Result<Enrolment> {
         enrolled_at: row.get(6)?,
         ended_at: row.get(7)?,
         exit_reason: row.get(8)?,
+        failures: row.get(9)?,
     })
 }
 
 const ENROLMENT_COLUMNS: &str = "id, sequence_id, lead_id, state, step_index, next_due_at, \
-                                 enrolled_at, ended_at, exit_reason";
+                                 enrolled_at, ended_at, exit_reason, failures";
 
 /// Lists the enrolments of one sequence, or of one lead, newest first.
 pub fn list_enrolments(
@@ -410,13 +411,13 @@ pub fn list_enrolments(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Lists active enrolments whose step was due more than `grace_seconds`
-/// before `now`: leads that no run has moved on. The scheduler keeps this
-/// empty whenever it runs; anything listed needs a run or has failed.
+/// Lists active enrolments that no run has moved on: those whose step was
+/// due more than `grace_seconds` before `now`, and those whose step failed
+/// and waits for a retry. A scheduler run leaves only failed ones.
 pub fn stuck_enrolments(conn: &Connection, now: i64, grace_seconds: i64) -> Result<Vec<Enrolment>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {ENROLMENT_COLUMNS} FROM nurture_enrolments e
-         WHERE state = 'active' AND next_due_at < ?1
+         WHERE state = 'active' AND (next_due_at < ?1 OR failures > 0)
            AND (SELECT status FROM nurture_sequences s WHERE s.id = e.sequence_id) = 'active'
          ORDER BY next_due_at"
     ))?;

@@ -12,4 +12,8 @@ lead_id: bigint | null, state: EnrolmentState, step_index: number,
 /**
  * Unix seconds (UTC) at which the current step is due.
  */
-next_due_at: bigint | null, enrolled_at: bigint, ended_at: bigint | null, exit_reason: string | null, };
+next_due_at: bigint | null, enrolled_at: bigint, ended_at: bigint | null, exit_reason: string | null, 
+/**
+ * Failed attempts at the current step since it last made progress.
+ */
+failures: number, };

@@ -14,7 +14,9 @@ due: number, executed: number,
  */
 skipped: number, failed: number, 
 /**
- * Executed steps that ran well after they were due.
+ * Executed steps that touched the lead (e-mail, task, notification,
+ * stage move) well after they were due, for example because the app
+ * was closed.
  */
 late: number, 
 /**

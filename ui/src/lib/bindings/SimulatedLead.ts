@@ -2,7 +2,7 @@
 import type { SimulatedStep } from "./SimulatedStep";
 
 /**
- * What would have happened to one lead.
+ * Replayed outcome for one lead.
  */
 export type SimulatedLead = { lead_id: bigint, name: string | null, email: string | null, enrolled_at: bigint, steps: Array<SimulatedStep>, 
 /**

@@ -4,6 +4,6 @@ import type { Stage } from "./Stage";
 import type { Wait } from "./Wait";
 
 /**
- * What a step does.
+ * Action of a step.
  */
 export type StepAction = { "kind": "wait", wait: Wait, } | { "kind": "send_email", subject: string, body: string, } | { "kind": "create_task", title: string, } | { "kind": "notify_sales", message: string, } | { "kind": "move_to_stage", stage: Stage, } | { "kind": "condition", test: ConditionTest, goto_step: string, timeout_days: number | null, } | { "kind": "end" };

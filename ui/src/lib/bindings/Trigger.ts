@@ -3,6 +3,6 @@ import type { PropertyFilter } from "./PropertyFilter";
 import type { Stage } from "./Stage";
 
 /**
- * What enrols a lead.
+ * Event or action that enrols a lead.
  */
 export type Trigger = { "kind": "event", event_type: string, property: PropertyFilter | null, } | { "kind": "stage", stage: Stage, } | { "kind": "score", threshold: number, } | { "kind": "manual" };
