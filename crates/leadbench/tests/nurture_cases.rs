@@ -281,6 +281,13 @@ fn left_leads_get_no_later_touchpoints() {
         })
         .count();
     assert_eq!(sent, 4, "touchpoints sent to the four leads: T1 x 4");
+    let kpi = store::count_sent(
+        db.conn(),
+        at("2024-06-01T00:00:00Z"),
+        at("2024-06-11T00:00:00Z"),
+    )
+    .unwrap();
+    assert_eq!(kpi, 4 + 3, "T1 x 4 plus T1, T2 and T3 to the other lead");
     assert!(
         store::list_enrolments(db.conn(), None, Some(hanna_again), 10)
             .unwrap()

@@ -510,6 +510,17 @@ pub fn list_outbox(conn: &Connection, query: &OutboxQuery) -> Result<Vec<OutboxR
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Counts touchpoints really sent (or marked sent by the user) with
+/// `sent_at` in `from..to`, for the "touchpoints sent" KPI. Due, failed and
+/// skipped ones do not count.
+pub fn count_sent(conn: &Connection, from: i64, to: i64) -> Result<u32> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM nurture_outbox WHERE status = 'sent' AND sent_at >= ?1 AND sent_at < ?2",
+        params![from, to],
+        |row| row.get(0),
+    )?)
+}
+
 /// Lists the history of one lead's enrolments, oldest first.
 pub fn lead_history(conn: &Connection, lead_id: i64) -> Result<Vec<HistoryEntry>> {
     let mut stmt = conn.prepare(
