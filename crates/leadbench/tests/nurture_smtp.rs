@@ -111,17 +111,27 @@ fn server_down_keeps_email_failed_and_visible() {
         .unwrap()
         .id;
     let hanna = add_lead(&db, "Hanna", "Meijer", "hanna.meijer@example.nl", 0);
+    let olaf = add_lead(&db, "Olaf", "Vink", "olaf.vink@example.nl", 0);
     let now = at("2024-06-03T09:00:00Z");
-    enrol::enrol_manual(&mut db, sequence, &[hanna], now).unwrap();
+    enrol::enrol_manual(&mut db, sequence, &[hanna, olaf], now).unwrap();
 
     let mut sender = mail::build_sender(&settings, None).unwrap();
     let summary = run_due(&mut db, now, sender.as_mut()).unwrap();
 
-    assert_eq!((summary.sent, summary.failed), (0, 1));
-    let row = &outbox(&db)[0];
-    assert_eq!(row.status, OutboxStatus::Failed);
-    assert!(row.last_error.is_some());
-    assert_eq!(row.next_attempt_at, Some(now + 300));
+    assert_eq!(
+        (summary.sent, summary.failed),
+        (0, 1),
+        "the run stops at the first"
+    );
+    let rows = outbox(&db);
+    assert_eq!(rows[0].status, OutboxStatus::Failed);
+    assert!(rows[0].last_error.is_some());
+    assert_eq!(rows[0].next_attempt_at, Some(now + 300));
+    assert_eq!(
+        rows[1].status,
+        OutboxStatus::Due,
+        "not tried while the server is down"
+    );
 }
 
 /// Demo data small enough that the SMTP round trips stay quick, large

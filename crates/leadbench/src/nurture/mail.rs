@@ -241,6 +241,9 @@ pub struct SendError {
     /// The server rejected the e-mail for good (for example an unknown
     /// mailbox), so it is not retried automatically.
     pub permanent: bool,
+    /// The server could not be reached or refused the login, so the other
+    /// e-mails of this run are not tried either.
+    pub stop_run: bool,
 }
 
 /// Something that delivers e-mails.
@@ -271,6 +274,7 @@ impl MailSender for ManualSender {
         Err(SendError {
             message: "manual mode sends no e-mail".into(),
             permanent: true,
+            stop_run: true,
         })
     }
 }
@@ -345,6 +349,7 @@ impl MailSender for SmtpSender {
         let invalid = |message: String| SendError {
             message,
             permanent: true,
+            stop_run: false,
         };
         let to: Mailbox = email
             .to
@@ -362,13 +367,18 @@ impl MailSender for SmtpSender {
             ))
             .body(email.body.clone())
             .map_err(|error| invalid(format!("the e-mail cannot be built: {error}")))?;
-        self.transport
-            .send(&message)
-            .map(|_| ())
-            .map_err(|error| SendError {
+        self.transport.send(&message).map(|_| ()).map_err(|error| {
+            // 530, 534 and 535 reject the login: a settings problem that
+            // retrying later with the right password solves.
+            let code = error.status().map(|code| code.to_string());
+            let login = matches!(code.as_deref(), Some("530" | "534" | "535"));
+            let unreachable = !(error.is_transient() || error.is_permanent() || error.is_client());
+            SendError {
                 message: error.to_string(),
-                permanent: error.is_permanent(),
-            })
+                permanent: error.is_permanent() && !login,
+                stop_run: unreachable || login,
+            }
+        })
     }
 }
 
@@ -451,6 +461,10 @@ pub(crate) fn deliver(
                     params![candidate.id, error.message, retry],
                 )?;
                 summary.failed += 1;
+                if error.stop_run {
+                    tx.commit()?;
+                    return Ok(());
+                }
             }
         }
         tx.commit()?;

@@ -288,6 +288,10 @@ fn run_enrolment(
         if context.max_steps.is_some_and(|max| summary.due >= max) {
             return park(conn, due.id, position, now);
         }
+        // An edit can leave an enrolment past the last step.
+        if position.step_index >= context.draft.steps.len() {
+            return complete(conn, due, lead_id, now);
+        }
 
         // Eligibility and goal, checked in this transaction right before the step.
         let Some(state) = lead_state(conn, lead_id)? else {

@@ -136,6 +136,7 @@ impl MailSender for RecordingSender {
             return Err(SendError {
                 message: "451 try again later".into(),
                 permanent: false,
+                stop_run: false,
             });
         }
         self.sent.push(email.clone());
