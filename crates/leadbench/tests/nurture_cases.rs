@@ -8,7 +8,7 @@ mod common;
 use common::*;
 use leadbench::model::Stage;
 use leadbench::nurture::model::{EnrolmentState, OutboxStatus, Trigger};
-use leadbench::nurture::{enrol, run_due, store};
+use leadbench::nurture::{actions, run_due, store};
 use leadbench::Database;
 
 /// "MQL nurture": becomes MQL, send A, then B when the lead visited the
@@ -45,7 +45,7 @@ fn early_event_counts_for_condition() {
         at("2024-06-01T00:00:00Z"),
     );
 
-    let changes = enrol::change_stage(
+    let changes = actions::change_stage(
         &mut db,
         hanna,
         Stage::Mql,
@@ -54,7 +54,7 @@ fn early_event_counts_for_condition() {
     )
     .unwrap();
     assert_eq!(changes.enrolled, 1);
-    enrol::record_event(
+    actions::record_event(
         &mut db,
         hanna,
         "visited_product_page",
@@ -104,7 +104,7 @@ fn event_after_step_wakes_condition() {
         "hanna.meijer@example.nl",
         at("2024-06-01T00:00:00Z"),
     );
-    enrol::change_stage(
+    actions::change_stage(
         &mut db,
         hanna,
         Stage::Mql,
@@ -122,7 +122,7 @@ fn event_after_step_wakes_condition() {
 
     // The visit wakes the waiting condition, so the next tick sends B
     // instead of waiting for the hourly look.
-    let changes = enrol::record_event(
+    let changes = actions::record_event(
         &mut db,
         hanna,
         "visited_product_page",
@@ -151,7 +151,7 @@ fn closed_app_runs_overdue_steps_once() {
         "olaf.vink@example.nl",
         at("2024-06-01T00:00:00Z"),
     );
-    enrol::change_stage(
+    actions::change_stage(
         &mut db,
         olaf,
         Stage::Mql,
@@ -215,7 +215,7 @@ fn left_leads_get_no_later_touchpoints() {
     let eva = add_lead(&db, "Eva", "Smit", "eva.smit@example.nl", created);
     let sequence = store::find_sequence(db.conn(), "Three touches").unwrap().id;
     for lead in [hanna, olaf, ilse, bram, eva] {
-        enrol::change_stage(
+        actions::change_stage(
             &mut db,
             lead,
             Stage::Mql,
@@ -235,7 +235,7 @@ fn left_leads_get_no_later_touchpoints() {
         .unwrap();
     conn.execute("UPDATE leads SET consent = 0 WHERE id = ?1", [olaf])
         .unwrap();
-    enrol::remove_from_sequence(&mut db, sequence, ilse, at("2024-06-05T15:00:00Z"), "Anna")
+    actions::remove_from_sequence(&mut db, sequence, ilse, at("2024-06-05T15:00:00Z"), "Anna")
         .unwrap();
     db.conn()
         .execute("DELETE FROM leads WHERE id = ?1", [bram])
@@ -321,7 +321,7 @@ fn consent_withdrawn_before_delivery_skips_email() {
         "olaf.vink@example.nl",
         at("2024-06-01T00:00:00Z"),
     );
-    enrol::change_stage(
+    actions::change_stage(
         &mut db,
         olaf,
         Stage::Mql,
@@ -361,7 +361,7 @@ fn unsubscribe_ends_every_sequence() {
         "olaf.vink@example.nl",
         at("2024-06-01T00:00:00Z"),
     );
-    enrol::change_stage(
+    actions::change_stage(
         &mut db,
         olaf,
         Stage::Mql,
@@ -372,7 +372,7 @@ fn unsubscribe_ends_every_sequence() {
     let mut sender = RecordingSender::default();
     run_due(&mut db, at("2024-06-03T08:00:00Z"), &mut sender).unwrap();
 
-    let changes = enrol::record_unsubscribe(&mut db, olaf, at("2024-06-04T12:00:00Z")).unwrap();
+    let changes = actions::record_unsubscribe(&mut db, olaf, at("2024-06-04T12:00:00Z")).unwrap();
     assert_eq!(changes.exited, 1);
     run_due(&mut db, at("2024-06-10T12:00:00Z"), &mut sender).unwrap();
 
@@ -397,7 +397,7 @@ fn removing_lead_not_enrolled_fails() {
     );
     let sequence = store::find_sequence(db.conn(), "Three touches").unwrap().id;
     let error =
-        enrol::remove_from_sequence(&mut db, sequence, olaf, at("2024-06-05T15:00:00Z"), "Anna")
+        actions::remove_from_sequence(&mut db, sequence, olaf, at("2024-06-05T15:00:00Z"), "Anna")
             .unwrap_err();
     assert!(error.to_string().contains("not found"), "{error}");
 }

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use leadbench::model::Stage;
 use leadbench::nurture::model::{Audience, EnrolmentState, Goal, ReEntry, StepAction, Trigger};
-use leadbench::nurture::{enrol, run_due, store};
+use leadbench::nurture::{actions, enrol, run_due, store};
 use leadbench::Database;
 
 fn score_sequence(db: &mut Database, re_entry: ReEntry) -> i64 {
@@ -100,7 +100,7 @@ fn audience_and_consent_checked_on_enrolment() {
         .unwrap();
     let contact = r#"{"form":"contact"}"#;
 
-    let other_form = enrol::record_event(
+    let other_form = actions::record_event(
         &mut db,
         mql,
         "form_submitted",
@@ -108,10 +108,10 @@ fn audience_and_consent_checked_on_enrolment() {
         now,
     )
     .unwrap();
-    let in_audience = enrol::record_event(&mut db, mql, "form_submitted", contact, now).unwrap();
-    let outside = enrol::record_event(&mut db, new, "form_submitted", contact, now).unwrap();
+    let in_audience = actions::record_event(&mut db, mql, "form_submitted", contact, now).unwrap();
+    let outside = actions::record_event(&mut db, new, "form_submitted", contact, now).unwrap();
     let no_consent =
-        enrol::record_event(&mut db, unknown_consent, "form_submitted", contact, now).unwrap();
+        actions::record_event(&mut db, unknown_consent, "form_submitted", contact, now).unwrap();
 
     assert_eq!(other_form.enrolled, 0, "property filter");
     assert_eq!(in_audience.enrolled, 1);
@@ -138,13 +138,13 @@ fn reaching_goal_stage_ends_enrolment() {
     store::create_sequence(&mut db, &sequence, 0).unwrap();
     let lead = add_lead(&db, "Anna", "Bakker", "anna@example.nl", 0);
     let now = at("2024-06-03T09:00:00Z");
-    enrol::change_stage(&mut db, lead, Stage::Mql, now, "Anna").unwrap();
+    actions::change_stage(&mut db, lead, Stage::Mql, now, "Anna").unwrap();
     let mut sender = RecordingSender::default();
     run_due(&mut db, now, &mut sender).unwrap();
 
     // Customer is past SQL, so it counts as reaching the goal.
     let changes =
-        enrol::change_stage(&mut db, lead, Stage::Customer, now + 86_400, "Anna").unwrap();
+        actions::change_stage(&mut db, lead, Stage::Customer, now + 86_400, "Anna").unwrap();
     run_due(&mut db, now + 4 * 86_400, &mut sender).unwrap();
 
     assert_eq!(changes.exited, 1);
@@ -177,7 +177,7 @@ fn stage_move_step_triggers_other_sequence() {
     store::create_sequence(&mut db, &welcome_warm, 0).unwrap();
     let lead = add_lead(&db, "Anna", "Bakker", "anna@example.nl", 0);
     let now = at("2024-06-03T09:00:00Z");
-    enrol::enrol_manual(&mut db, promote, &[lead], now).unwrap();
+    actions::enrol_manual(&mut db, promote, &[lead], now).unwrap();
     let mut sender = RecordingSender::default();
 
     run_due(&mut db, now, &mut sender).unwrap();
@@ -219,10 +219,10 @@ fn disqualified_lead_leaves_every_sequence() {
     let sequence = store::create_sequence(&mut db, &sequence, 0).unwrap().id;
     let lead = add_lead(&db, "Anna", "Bakker", "anna@example.nl", 0);
     let now = at("2024-06-03T09:00:00Z");
-    enrol::enrol_manual(&mut db, sequence, &[lead], now).unwrap();
+    actions::enrol_manual(&mut db, sequence, &[lead], now).unwrap();
 
     let changes =
-        enrol::change_stage(&mut db, lead, Stage::Disqualified, now + 60, "Anna").unwrap();
+        actions::change_stage(&mut db, lead, Stage::Disqualified, now + 60, "Anna").unwrap();
     let mut sender = RecordingSender::default();
     run_due(&mut db, now + 2 * 86_400, &mut sender).unwrap();
 

@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use leadbench::nurture::model::{OutboxStatus, SequenceDraft, StepAction, Trigger};
-use leadbench::nurture::{enrol, run_due, run_due_with, simulate, store, RunOptions};
+use leadbench::nurture::{actions, run_due, run_due_with, simulate, store, RunOptions};
 use leadbench::settings::{self, Settings};
 use leadbench::Database;
 
@@ -65,7 +65,7 @@ fn day_waits_keep_0900_across_spring_forward() {
         at("2024-03-01T00:00:00Z"),
     );
     // Thursday 28 March 2024, 12:00 CET.
-    enrol::enrol_manual(&mut db, sequence, &[lead], at("2024-03-28T11:00:00Z")).unwrap();
+    actions::enrol_manual(&mut db, sequence, &[lead], at("2024-03-28T11:00:00Z")).unwrap();
 
     let sent = hourly(
         &mut db,
@@ -96,7 +96,7 @@ fn day_waits_keep_0900_across_fall_back() {
         "femke@example.nl",
         at("2024-10-01T00:00:00Z"),
     );
-    enrol::enrol_manual(&mut db, sequence, &[lead], at("2024-10-25T10:00:00Z")).unwrap();
+    actions::enrol_manual(&mut db, sequence, &[lead], at("2024-10-25T10:00:00Z")).unwrap();
 
     let sent = hourly(
         &mut db,
@@ -140,7 +140,7 @@ fn skipped_and_repeated_times_run_once() {
             "femke@example.nl",
             at("2024-01-01T00:00:00Z"),
         );
-        enrol::enrol_manual(&mut db, sequence, &[lead], at(enrolled)).unwrap();
+        actions::enrol_manual(&mut db, sequence, &[lead], at(enrolled)).unwrap();
 
         let sent = hourly(&mut db, at(enrolled), at(end));
 
@@ -177,7 +177,7 @@ fn interrupted_run_sends_nothing_twice() {
         })
         .collect();
     let now = at("2024-06-03T09:00:00Z");
-    enrol::enrol_manual(&mut db, sequence, &leads, now).unwrap();
+    actions::enrol_manual(&mut db, sequence, &leads, now).unwrap();
     let mut sender = RecordingSender::default();
 
     // Killed after 7 steps, before any e-mail left.
@@ -220,7 +220,7 @@ fn outbox_key_blocks_second_run_of_step() {
     let sequence = two_emails_then_wait(&mut db);
     let lead = add_lead(&db, "Olaf", "Vink", "olaf@example.nl", 0);
     let now = at("2024-06-03T09:00:00Z");
-    enrol::enrol_manual(&mut db, sequence, &[lead], now).unwrap();
+    actions::enrol_manual(&mut db, sequence, &[lead], now).unwrap();
     let mut sender = RecordingSender::default();
     run_due(&mut db, now, &mut sender).unwrap();
 
@@ -246,7 +246,7 @@ fn email_left_sending_never_resent() {
     let sequence = two_emails_then_wait(&mut db);
     let lead = add_lead(&db, "Olaf", "Vink", "olaf@example.nl", 0);
     let now = at("2024-06-03T09:00:00Z");
-    enrol::enrol_manual(&mut db, sequence, &[lead], now).unwrap();
+    actions::enrol_manual(&mut db, sequence, &[lead], now).unwrap();
     let mut sender = RecordingSender::default();
     let no_delivery = RunOptions {
         deliver: false,
@@ -281,7 +281,7 @@ fn failed_send_retried_with_backoff() {
     let sequence = two_emails_then_wait(&mut db);
     let lead = add_lead(&db, "Olaf", "Vink", "olaf@example.nl", 0);
     let now = at("2024-06-03T09:00:00Z");
-    enrol::enrol_manual(&mut db, sequence, &[lead], now).unwrap();
+    actions::enrol_manual(&mut db, sequence, &[lead], now).unwrap();
     let mut sender = RecordingSender {
         fail_next: 3,
         ..RecordingSender::default()
@@ -330,7 +330,7 @@ fn daily_cap_holds_rest_until_tomorrow() {
         })
         .collect();
     let now = at("2024-06-03T09:00:00Z");
-    enrol::enrol_manual(&mut db, sequence, &leads, now).unwrap();
+    actions::enrol_manual(&mut db, sequence, &leads, now).unwrap();
     let mut sender = RecordingSender {
         cap: Some(4),
         ..RecordingSender::default()
@@ -361,7 +361,7 @@ fn editing_active_sequence_moves_leads_as_previewed() {
     let sequence = two_emails_then_wait(&mut db);
     let waiting = add_lead(&db, "Wendy", "Wacht", "wendy@example.nl", 0);
     let now = at("2024-06-03T09:00:00Z");
-    enrol::enrol_manual(&mut db, sequence, &[waiting], now).unwrap();
+    actions::enrol_manual(&mut db, sequence, &[waiting], now).unwrap();
     run_due(&mut db, now, &mut RecordingSender::default()).unwrap();
 
     // Replace the one-day wait by a two-hour one: the lead stays on the
@@ -393,7 +393,7 @@ fn editing_active_sequence_moves_leads_as_previewed() {
     // Removing every step from the current one on completes the enrolment.
     let other = add_lead(&db, "Otto", "Anders", "otto@example.nl", 0);
     let later = now + 3 * 3_600;
-    enrol::enrol_manual(&mut db, sequence, &[other], later).unwrap();
+    actions::enrol_manual(&mut db, sequence, &[other], later).unwrap();
     run_due(&mut db, later, &mut sender).unwrap();
     let cut = edit(&db, sequence, |draft| draft.steps.truncate(1));
     let impact = store::update_sequence(&mut db, sequence, &cut, later + 60).unwrap();
@@ -490,7 +490,7 @@ fn paused_sequence_waits_then_catches_up() {
     let sequence = two_emails_then_wait(&mut db);
     let lead = add_lead(&db, "Olaf", "Vink", "olaf@example.nl", 0);
     let now = at("2024-06-03T09:00:00Z");
-    enrol::enrol_manual(&mut db, sequence, &[lead], now).unwrap();
+    actions::enrol_manual(&mut db, sequence, &[lead], now).unwrap();
     store::set_status(
         &mut db,
         sequence,
@@ -569,7 +569,7 @@ fn concurrent_runs_send_each_email_once() {
         })
         .collect();
     let now = at("2024-06-03T09:00:00Z");
-    enrol::enrol_manual(&mut db, sequence, &leads, now).unwrap();
+    actions::enrol_manual(&mut db, sequence, &leads, now).unwrap();
     drop(db);
 
     // The app and a cron job run at the same moment on the same file.

@@ -9,7 +9,7 @@ use common::*;
 use leadbench::demo::{self, DemoOptions};
 use leadbench::nurture::mail::{self, MailMode, MailSettings, SmtpSecurity};
 use leadbench::nurture::model::{OutboxStatus, Trigger};
-use leadbench::nurture::{enrol, run_due, store};
+use leadbench::nurture::{actions, run_due, store};
 use leadbench::Database;
 
 fn sink_settings(sink: &SmtpSink) -> MailSettings {
@@ -38,7 +38,7 @@ fn emails_reach_loopback_smtp_server() {
     let hanna = add_lead(&db, "Hanna", "Meijer", "hanna.meijer@example.nl", 0);
     let olaf = add_lead(&db, "Olaf", "Vink", "olaf.vink@example.nl", 0);
     let now = at("2024-06-03T09:00:00Z");
-    enrol::enrol_manual(&mut db, sequence, &[hanna, olaf], now).unwrap();
+    actions::enrol_manual(&mut db, sequence, &[hanna, olaf], now).unwrap();
 
     let loaded = mail::load_settings(db.conn()).unwrap();
     let mut sender = mail::build_sender(&loaded, None).unwrap();
@@ -113,7 +113,7 @@ fn server_down_keeps_email_failed_and_visible() {
     let hanna = add_lead(&db, "Hanna", "Meijer", "hanna.meijer@example.nl", 0);
     let olaf = add_lead(&db, "Olaf", "Vink", "olaf.vink@example.nl", 0);
     let now = at("2024-06-03T09:00:00Z");
-    enrol::enrol_manual(&mut db, sequence, &[hanna, olaf], now).unwrap();
+    actions::enrol_manual(&mut db, sequence, &[hanna, olaf], now).unwrap();
 
     let mut sender = mail::build_sender(&settings, None).unwrap();
     let summary = run_due(&mut db, now, sender.as_mut()).unwrap();
@@ -209,7 +209,8 @@ fn presets_run_end_to_end_on_demo_data() {
         .find(|e| e.state == leadbench::nurture::model::EnrolmentState::Active)
         .unwrap();
     let lead = enrolled.lead_id.unwrap();
-    let changes = enrol::record_event(&mut db, lead, "demo_request", "{}", until + 3_600).unwrap();
+    let changes =
+        actions::record_event(&mut db, lead, "demo_request", "{}", until + 3_600).unwrap();
     assert!(changes.exited >= 1);
     let ended = store::list_enrolments(db.conn(), Some(white_paper), Some(lead), 1).unwrap();
     assert_eq!(ended[0].exit_reason.as_deref(), Some("goal reached"));
@@ -314,7 +315,7 @@ fn starttls_required_but_missing_sends_nothing() {
         .id;
     let hanna = add_lead(&db, "Hanna", "Meijer", "hanna.meijer@example.nl", 0);
     let now = at("2024-06-03T09:00:00Z");
-    enrol::enrol_manual(&mut db, sequence, &[hanna], now).unwrap();
+    actions::enrol_manual(&mut db, sequence, &[hanna], now).unwrap();
 
     let mut sender = mail::build_sender(&settings, None).unwrap();
     let summary = run_due(&mut db, now, sender.as_mut()).unwrap();

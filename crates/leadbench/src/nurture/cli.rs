@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::mail::{self, MailMode};
 use super::model::{OutboxQuery, OutboxStatus, RunSummary};
-use super::{enrol, presets, scheduler, simulate, store};
+use super::{actions, presets, scheduler, simulate, store};
 use crate::error::{Error, Result};
 use crate::settings::Language;
 use crate::Database;
@@ -206,7 +206,7 @@ pub fn run(db: &mut Database, command: NurtureCommand, as_json: bool) -> Result<
         }
         NurtureCommand::Enrol { name, leads } => {
             let sequence = store::find_sequence(db.conn(), &name)?;
-            let result = enrol::enrol_manual(db, sequence.id, &leads, crate::time::now())?;
+            let result = actions::enrol_manual(db, sequence.id, &leads, crate::time::now())?;
             if as_json {
                 return Ok(to_json(&result));
             }
@@ -217,7 +217,13 @@ pub fn run(db: &mut Database, command: NurtureCommand, as_json: bool) -> Result<
         }
         NurtureCommand::Remove { name, lead } => {
             let sequence = store::find_sequence(db.conn(), &name)?;
-            enrol::remove_from_sequence(db, sequence.id, lead, crate::time::now(), "command line")?;
+            actions::remove_from_sequence(
+                db,
+                sequence.id,
+                lead,
+                crate::time::now(),
+                "command line",
+            )?;
             if as_json {
                 return Ok(json!({ "removed": true }).to_string());
             }

@@ -6,13 +6,16 @@
 //! - [`validate`] and [`template`]: checks before saving; merge fields.
 //! - [`store`]: saving, editing and listing; the outbox and history.
 //! - [`enrol`]: hooks that enrol leads inside the transaction of the event
-//!   or stage change that triggers them; manual enrolment and removal.
+//!   or stage change that triggers them.
+//! - [`actions`]: enrolling by hand, removal, unsubscribes, events and stage
+//!   moves, each in one transaction with its hooks.
 //! - [`engine`]: what one step does, shared by the scheduler and the dry run.
 //! - [`scheduler`]: [`run_due`], which runs due steps at most once each.
 //! - [`mail`]: manual mode and SMTP delivery with a daily cap and retries.
 //! - [`clock`]: waits in the user's time zone.
 //! - [`simulate`]: the dry run. [`presets`]: ready-made sequences.
 
+pub mod actions;
 pub mod cli;
 pub mod clock;
 pub mod demo_data;

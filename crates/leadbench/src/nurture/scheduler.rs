@@ -14,8 +14,9 @@ use std::collections::HashMap;
 use chrono_tz::Tz;
 use rusqlite::{params, Connection};
 
+use super::actions::change_stage_in;
 use super::engine::{self, Effect, LeadFacts, Position, Transition, LATE_AFTER_SECONDS};
-use super::enrol::{add_history, change_stage_in, end_enrolment, lead_state};
+use super::enrol::{add_history, end_enrolment, lead_state};
 use super::mail::{self, MailSender};
 use super::model::{RunSummary, SequenceDraft, SequenceStatus};
 use super::{clock, store, template};
