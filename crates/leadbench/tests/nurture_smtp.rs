@@ -7,8 +7,8 @@ mod common;
 use common::smtp_sink::SmtpSink;
 use common::*;
 use leadbench::demo::{self, DemoOptions};
-use leadbench::nurture::mail::{self, MailMode, MailSettings, SmtpSecurity};
 use leadbench::nurture::model::{OutboxStatus, Trigger};
+use leadbench::nurture::smtp::{self, MailMode, MailSettings, SmtpSecurity};
 use leadbench::nurture::{actions, run_due, store};
 use leadbench::Database;
 
@@ -30,7 +30,7 @@ fn emails_reach_loopback_smtp_server() {
     let sink = SmtpSink::start();
     let mut db = Database::open_in_memory().unwrap();
     let settings = sink_settings(&sink);
-    mail::save_settings(&mut db, &settings).unwrap();
+    smtp::save_settings(&mut db, &settings).unwrap();
     let steps = vec![step("hello", email("Hello {{first_name}}"))];
     let sequence = store::create_sequence(&mut db, &draft("Hello", Trigger::Manual, steps), 0)
         .unwrap()
@@ -40,8 +40,8 @@ fn emails_reach_loopback_smtp_server() {
     let now = at("2024-06-03T09:00:00Z");
     actions::enrol_manual(&mut db, sequence, &[hanna, olaf], now).unwrap();
 
-    let loaded = mail::load_settings(db.conn()).unwrap();
-    let mut sender = mail::build_sender(&loaded, None).unwrap();
+    let loaded = smtp::load_settings(db.conn()).unwrap();
+    let mut sender = smtp::build_sender(&loaded, None).unwrap();
     let summary = run_due(&mut db, now, sender.as_mut()).unwrap();
 
     assert_eq!(summary.sent, 2);
@@ -85,10 +85,10 @@ fn unencrypted_smtp_to_other_host_rejected() {
         port: 25,
         ..sink_settings(&SmtpSink::start())
     };
-    let error = mail::save_settings(&mut db, &settings).unwrap_err();
+    let error = smtp::save_settings(&mut db, &settings).unwrap_err();
     assert!(error.to_string().contains("smtp.example.com"), "{error}");
     assert_eq!(
-        mail::load_settings(db.conn()).unwrap().mode,
+        smtp::load_settings(db.conn()).unwrap().mode,
         MailMode::Manual
     );
 }
@@ -115,7 +115,7 @@ fn server_down_keeps_email_failed_and_visible() {
     let now = at("2024-06-03T09:00:00Z");
     actions::enrol_manual(&mut db, sequence, &[hanna, olaf], now).unwrap();
 
-    let mut sender = mail::build_sender(&settings, None).unwrap();
+    let mut sender = smtp::build_sender(&settings, None).unwrap();
     let summary = run_due(&mut db, now, sender.as_mut()).unwrap();
 
     assert_eq!(
@@ -173,7 +173,7 @@ fn presets_run_end_to_end_on_demo_data() {
     let until = at("2024-06-10T00:00:00Z");
     let mut db = demo_db(until);
     let sink = SmtpSink::start();
-    mail::save_settings(&mut db, &sink_settings(&sink)).unwrap();
+    smtp::save_settings(&mut db, &sink_settings(&sink)).unwrap();
     let sequences = store::list_sequences(db.conn()).unwrap();
     assert_eq!(sequences.len(), 4);
     for sequence in &sequences {
@@ -216,8 +216,8 @@ fn presets_run_end_to_end_on_demo_data() {
     assert_eq!(ended[0].exit_reason.as_deref(), Some("goal reached"));
 
     // Three days later: waits end, conditions branch and e-mails go out.
-    let settings = mail::load_settings(db.conn()).unwrap();
-    let mut sender = mail::build_sender(&settings, None).unwrap();
+    let settings = smtp::load_settings(db.conn()).unwrap();
+    let mut sender = smtp::build_sender(&settings, None).unwrap();
     let summary = run_due(&mut db, until + 3 * 86_400, sender.as_mut()).unwrap();
 
     assert!(summary.executed > 0, "{summary:?}");
@@ -317,7 +317,7 @@ fn starttls_required_but_missing_sends_nothing() {
     let now = at("2024-06-03T09:00:00Z");
     actions::enrol_manual(&mut db, sequence, &[hanna], now).unwrap();
 
-    let mut sender = mail::build_sender(&settings, None).unwrap();
+    let mut sender = smtp::build_sender(&settings, None).unwrap();
     let summary = run_due(&mut db, now, sender.as_mut()).unwrap();
 
     assert_eq!((summary.sent, summary.failed), (0, 1));

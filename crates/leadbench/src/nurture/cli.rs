@@ -4,8 +4,8 @@
 use clap::Subcommand;
 use serde_json::json;
 
-use super::mail::{self, MailMode};
 use super::model::{OutboxQuery, OutboxStatus, RunSummary};
+use super::smtp::{self, MailMode};
 use super::{actions, presets, scheduler, simulate, store};
 use crate::error::{Error, Result};
 use crate::settings::Language;
@@ -92,12 +92,12 @@ pub fn run(db: &mut Database, command: NurtureCommand, as_json: bool) -> Result<
     match command {
         NurtureCommand::Run { now } => {
             let now = instant("--now", now.as_deref())?;
-            let settings = mail::load_settings(db.conn())?;
+            let settings = smtp::load_settings(db.conn())?;
             let password = match settings.mode {
                 MailMode::Smtp => std::env::var(PASSWORD_VARIABLE).ok(),
                 MailMode::Manual => None,
             };
-            let mut sender = mail::build_sender(&settings, password)?;
+            let mut sender = smtp::build_sender(&settings, password)?;
             let summary = scheduler::run_due(db, now, sender.as_mut())?;
             Ok(format_run(&summary, as_json))
         }

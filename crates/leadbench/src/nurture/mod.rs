@@ -11,7 +11,8 @@
 //!   moves, each in one transaction with its hooks.
 //! - [`engine`]: what one step does, shared by the scheduler and the dry run.
 //! - [`scheduler`]: [`run_due`], which runs due steps at most once each.
-//! - [`mail`]: manual mode and SMTP delivery with a daily cap and retries.
+//! - [`mail`]: the outbox delivery loop, manual mode, the daily cap and
+//!   retries. [`smtp`]: the SMTP sender and the mail settings.
 //! - [`clock`]: waits in the user's time zone.
 //! - [`simulate`]: the dry run. [`presets`]: ready-made sequences.
 
@@ -26,6 +27,7 @@ pub mod model;
 pub mod presets;
 pub mod scheduler;
 pub mod simulate;
+pub mod smtp;
 pub mod store;
 pub mod template;
 pub mod validate;
