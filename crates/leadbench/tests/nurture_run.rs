@@ -34,9 +34,9 @@ fn daily(db: &mut Database, days: u32, time: &str) -> i64 {
         .id
 }
 
-/// Runs hourly ticks from `from` to `to` and returns the e-mails' send
+/// Runs a tick every 15 minutes from `from` to `to` and returns the e-mails' send
 /// times as local Amsterdam times.
-fn hourly(db: &mut Database, from: i64, to: i64) -> Vec<String> {
+fn run_quarter_hourly(db: &mut Database, from: i64, to: i64) -> Vec<String> {
     let mut sender = RecordingSender::default();
     let mut now = from;
     while now <= to {
@@ -67,7 +67,7 @@ fn day_waits_keep_0900_across_spring_forward() {
     // Thursday 28 March 2024, 12:00 CET.
     actions::enrol_manual(&mut db, sequence, &[lead], at("2024-03-28T11:00:00Z")).unwrap();
 
-    let sent = hourly(
+    let sent = run_quarter_hourly(
         &mut db,
         at("2024-03-28T11:00:00Z"),
         at("2024-04-03T12:00:00Z"),
@@ -98,7 +98,7 @@ fn day_waits_keep_0900_across_fall_back() {
     );
     actions::enrol_manual(&mut db, sequence, &[lead], at("2024-10-25T10:00:00Z")).unwrap();
 
-    let sent = hourly(
+    let sent = run_quarter_hourly(
         &mut db,
         at("2024-10-25T10:00:00Z"),
         at("2024-10-30T12:00:00Z"),
@@ -142,7 +142,7 @@ fn skipped_and_repeated_times_run_once() {
         );
         actions::enrol_manual(&mut db, sequence, &[lead], at(enrolled)).unwrap();
 
-        let sent = hourly(&mut db, at(enrolled), at(end));
+        let sent = run_quarter_hourly(&mut db, at(enrolled), at(end));
 
         assert_eq!(sent, expected, "{label}");
     }

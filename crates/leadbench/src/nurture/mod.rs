@@ -15,6 +15,14 @@
 //!   retries. [`smtp`]: the SMTP sender and the mail settings.
 //! - [`clock`]: waits in the user's time zone.
 //! - [`simulate`]: the dry run. [`presets`]: ready-made sequences.
+//! - [`demo_data`]: the presets and enrolments in the demo database.
+//!
+//! Using it from the app: [`run_due`] is synchronous (rusqlite and lettre
+//! block), so a tokio task calls it through `spawn_blocking` with its own
+//! [`crate::Database`], once at launch (report `RunSummary::late`) and then
+//! every minute. Code that writes events, stage changes or scores in its
+//! own transaction calls [`enrol::on_event`], [`enrol::on_stage_change`] or
+//! [`enrol::on_score_change`] before committing.
 
 pub mod actions;
 pub mod cli;
