@@ -97,6 +97,18 @@ pub fn run(db: &mut Database, command: NurtureCommand, as_json: bool) -> Result<
                 MailMode::Smtp => std::env::var(PASSWORD_VARIABLE).ok(),
                 MailMode::Manual => None,
             };
+            let needs_password =
+                settings.mode == MailMode::Smtp && !settings.user.trim().is_empty();
+            if needs_password && password.as_deref().is_none_or(str::is_empty) {
+                return Err(Error::invalid(
+                    PASSWORD_VARIABLE,
+                    "",
+                    format!(
+                        "SMTP mode logs in as {}; set {PASSWORD_VARIABLE} to the password for the command line",
+                        settings.user.trim()
+                    ),
+                ));
+            }
             let mut sender = smtp::build_sender(&settings, password)?;
             let summary = scheduler::run_due(db, now, sender.as_mut())?;
             Ok(format_run(&summary, as_json))
