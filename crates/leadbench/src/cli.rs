@@ -60,6 +60,11 @@ enum Command {
     },
     /// Count leads per stage.
     Stats,
+    /// Nurture sequences: run due steps, list sequences and the outbox.
+    Nurture {
+        #[command(subcommand)]
+        command: crate::nurture::cli::NurtureCommand,
+    },
 }
 
 /// Runs the tool with the process arguments and returns its exit code.
@@ -183,6 +188,7 @@ fn run(cli: Cli) -> Result<String> {
                 Ok(text)
             }
         }
+        Command::Nurture { command } => crate::nurture::cli::run(&mut db, command, cli.json),
         Command::Stats => {
             let stats = crate::leads::stats(db.conn())?;
             if cli.json {

@@ -352,6 +352,7 @@ pub fn generate(db: &mut Database, options: &DemoOptions) -> Result<DemoSummary>
 
     let tx = db.write()?;
     let summary = write_demo(&tx, options)?;
+    crate::nurture::demo_data::seed(&tx, options.until)?;
     tx.commit()?;
     tracing::info!(
         leads = summary.leads,

@@ -8,6 +8,7 @@
 //! - [`demo`]: the deterministic demo data generator.
 //! - [`settings`]: language, currency and time zone, stored in the database.
 //! - [`charts`]: SVG charts drawn with plotters.
+//! - [`nurture`]: nurture sequences, their scheduler and e-mail outbox.
 //! - [`cli`]: the `leadbench` command-line tool.
 
 pub mod board;
@@ -18,6 +19,7 @@ pub mod demo;
 pub mod error;
 pub mod leads;
 pub mod model;
+pub mod nurture;
 pub mod settings;
 pub mod time;
 

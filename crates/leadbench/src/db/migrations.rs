@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("sql/0001_initial.sql"),
     include_str!("sql/0002_board.sql"),
+    include_str!("sql/0003_nurture.sql"),
 ];
 
 /// The schema version this build of Leadbench writes.
