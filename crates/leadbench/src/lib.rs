@@ -7,6 +7,7 @@
 //! - [`demo`]: the deterministic demo data generator.
 //! - [`settings`]: language, currency and time zone, stored in the database.
 //! - [`charts`]: SVG charts drawn with plotters.
+//! - [`kpi`]: the KPI dashboard: ranges, the six KPIs, trends, its charts.
 //! - [`cli`]: the `leadbench` command-line tool.
 
 pub mod charts;
@@ -14,6 +15,7 @@ pub mod cli;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod kpi;
 pub mod leads;
 pub mod model;
 pub mod settings;

@@ -1,0 +1,345 @@
+//! The compact facts every KPI is computed from, read from SQLite in a few
+//! table scans: one row per lead with the first time it reached each stage,
+//! the won deals and the campaigns.
+//!
+//! Reading everything once and filtering in memory keeps a filter change
+//! cheap: the current period, the previous period, every trend bucket and
+//! every channel come from the same facts.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::error::Result;
+
+/// Pipeline steps a lead can reach, in order; Disqualified is not one.
+pub const STEPS: usize = 4;
+/// Index of MQL in [`LeadFact::reached`].
+pub const MQL: usize = 0;
+/// Index of Warm in [`LeadFact::reached`].
+pub const WARM: usize = 1;
+/// Index of SQL in [`LeadFact::reached`].
+pub const SQL: usize = 2;
+/// Index of Customer in [`LeadFact::reached`].
+pub const CUSTOMER: usize = 3;
+
+/// Channel name used for leads that name no channel and no campaign.
+pub const NO_CHANNEL: &str = "(none)";
+
+/// What the KPIs need to know about one lead.
+#[derive(Debug, Clone)]
+pub struct LeadFact {
+    pub id: i64,
+    pub created_at: i64,
+    /// Index into [`Facts::channels`].
+    pub channel: u32,
+    /// Index into [`Facts::campaigns`].
+    pub campaign: Option<u32>,
+    /// Index into [`Facts::owners`].
+    pub owner: Option<u32>,
+    /// UTC seconds at which the lead first reached MQL, Warm, SQL and
+    /// Customer, or a later step. A lead that jumped from New straight to
+    /// SQL reached MQL and Warm at that same moment.
+    pub reached: [Option<i64>; STEPS],
+    /// Fit score from the [`FitScores`] source.
+    pub fit: f64,
+    /// Current lead score.
+    pub score: f64,
+}
+
+/// A won deal.
+#[derive(Debug, Clone)]
+pub struct DealFact {
+    /// Index into [`Facts::leads`].
+    pub lead: u32,
+    pub won_at: i64,
+    pub value_cents: i64,
+}
+
+/// A campaign with its spend and visitors.
+#[derive(Debug, Clone)]
+pub struct CampaignFact {
+    pub id: i64,
+    pub name: String,
+    /// Index into [`Facts::channels`].
+    pub channel: u32,
+    /// Local dates, both inclusive; `None` when a date is missing or
+    /// invalid, and then the campaign's spend cannot be placed in time.
+    pub period: Option<(NaiveDate, NaiveDate)>,
+    pub cost_cents: i64,
+    pub visitors: Option<i64>,
+}
+
+/// Everything the dashboard is computed from.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// Sorted by id.
+    pub leads: Vec<LeadFact>,
+    pub deals: Vec<DealFact>,
+    pub campaigns: Vec<CampaignFact>,
+    pub channels: Vec<String>,
+    pub owners: Vec<String>,
+}
+
+/// Source of the per-lead fit score (0-100) used for lead quality.
+pub trait FitScores {
+    /// Returns `(lead id, fit score)` pairs; a lead that is not listed has
+    /// fit 0.
+    fn load(&self, conn: &Connection) -> Result<Vec<(i64, f64)>>;
+}
+
+/// Reads a `fit_score` column of the `leads` table when the schema has one,
+/// and gives every lead fit 0 otherwise.
+// TODO: replace with the scoring engine's fit score once it is merged; the
+// column name is a guess at what that engine stores.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FitScoreColumnPlaceholder;
+
+impl FitScores for FitScoreColumnPlaceholder {
+    fn load(&self, conn: &Connection) -> Result<Vec<(i64, f64)>> {
+        let has_column: Option<i64> = conn
+            .query_row(
+                "SELECT 1 FROM pragma_table_info('leads') WHERE name = 'fit_score'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if has_column.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut stmt =
+            conn.prepare("SELECT id, fit_score FROM leads WHERE fit_score IS NOT NULL")?;
+        let rows = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+}
+
+impl Facts {
+    /// Reads the facts from the database.
+    pub fn load(conn: &Connection, fit: &dyn FitScores) -> Result<Facts> {
+        let mut facts = Facts::default();
+        let mut channel_index: HashMap<String, u32> = HashMap::new();
+        let mut owner_index: HashMap<String, u32> = HashMap::new();
+
+        let campaign_index = facts.load_campaigns(conn, &mut channel_index)?;
+        facts.load_leads(conn, &campaign_index, &mut channel_index, &mut owner_index)?;
+        facts.load_stage_changes(conn)?;
+        facts.load_deals(conn)?;
+
+        for (lead_id, score) in fit.load(conn)? {
+            if let Some(index) = facts.lead_index(lead_id) {
+                facts.leads[index].fit = if score.is_finite() { score } else { 0.0 };
+            }
+        }
+        Ok(facts)
+    }
+
+    /// Returns the position of lead `id` in [`Facts::leads`].
+    pub fn lead_index(&self, id: i64) -> Option<usize> {
+        // Lead ids are usually dense, so try the direct offset first.
+        let first = self.leads.first()?.id;
+        let guess = usize::try_from(id - first).ok()?;
+        if self.leads.get(guess).is_some_and(|lead| lead.id == id) {
+            return Some(guess);
+        }
+        self.leads.binary_search_by_key(&id, |lead| lead.id).ok()
+    }
+
+    /// Returns the index of channel `name`, if any lead or campaign has it.
+    pub fn channel_index(&self, name: &str) -> Option<u32> {
+        self.channels
+            .iter()
+            .position(|channel| channel.eq_ignore_ascii_case(name.trim()))
+            .map(|index| index as u32)
+    }
+
+    /// Returns the earliest lead creation, deal or campaign start, in UTC
+    /// seconds, or the campaign start as a local date.
+    pub fn earliest(&self) -> (Option<i64>, Option<NaiveDate>) {
+        let lead = self.leads.iter().map(|lead| lead.created_at).min();
+        let deal = self.deals.iter().map(|deal| deal.won_at).min();
+        let instant = match (lead, deal) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let campaign = self
+            .campaigns
+            .iter()
+            .filter_map(|campaign| campaign.period.map(|(start, _)| start))
+            .min();
+        (instant, campaign)
+    }
+
+    fn load_campaigns(
+        &mut self,
+        conn: &Connection,
+        channels: &mut HashMap<String, u32>,
+    ) -> Result<HashMap<i64, u32>> {
+        let mut index = HashMap::new();
+        let mut stmt = conn.prepare(
+            "SELECT id, name, channel, starts_on, ends_on, cost_cents, visitors
+             FROM campaigns ORDER BY id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let channel: String = row.get(2)?;
+            let starts: Option<String> = row.get(3)?;
+            let ends: Option<String> = row.get(4)?;
+            let period = match (parse_day(starts), parse_day(ends)) {
+                (Some(start), Some(end)) if start <= end => Some((start, end)),
+                _ => None,
+            };
+            let campaign = CampaignFact {
+                id: row.get(0)?,
+                name: row.get(1)?,
+                channel: intern(&mut self.channels, channels, &channel),
+                period,
+                cost_cents: row.get(5)?,
+                visitors: row.get(6)?,
+            };
+            index.insert(campaign.id, self.campaigns.len() as u32);
+            self.campaigns.push(campaign);
+        }
+        Ok(index)
+    }
+
+    fn load_leads(
+        &mut self,
+        conn: &Connection,
+        campaigns: &HashMap<i64, u32>,
+        channels: &mut HashMap<String, u32>,
+        owners: &mut HashMap<String, u32>,
+    ) -> Result<()> {
+        let mut stmt = conn.prepare(
+            "SELECT id, created_at, source, campaign_id, owner, stage, stage_changed_at, score
+             FROM leads ORDER BY id",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let campaign = row
+                .get::<_, Option<i64>>(3)?
+                .and_then(|id| campaigns.get(&id).copied());
+            // The campaign's channel is where the spend was booked, so it
+            // wins over the lead's own first-touch source.
+            let channel = match campaign {
+                Some(index) => self.campaigns[index as usize].channel,
+                None => {
+                    let source = text(row, 2)?.map(str::trim);
+                    let name = source.filter(|s| !s.is_empty()).unwrap_or(NO_CHANNEL);
+                    intern(&mut self.channels, channels, name)
+                }
+            };
+            let owner = text(row, 4)?
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|name| intern(&mut self.owners, owners, name));
+
+            // The current stage is a fallback for leads imported without
+            // stage history; the history fills in earlier moments below.
+            let mut reached = [None; STEPS];
+            if let Some(step) = step_of(text(row, 5)?.unwrap_or_default()) {
+                reach(&mut reached, step, row.get(6)?);
+            }
+            self.leads.push(LeadFact {
+                id: row.get(0)?,
+                created_at: row.get(1)?,
+                channel,
+                campaign,
+                owner,
+                reached,
+                fit: 0.0,
+                score: row.get::<_, Option<f64>>(7)?.unwrap_or(0.0),
+            });
+        }
+        Ok(())
+    }
+
+    fn load_stage_changes(&mut self, conn: &Connection) -> Result<()> {
+        let mut stmt = conn.prepare("SELECT lead_id, to_stage, changed_at FROM stage_changes")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let Some(step) = step_of(text(row, 1)?.unwrap_or_default()) else {
+                continue;
+            };
+            if let Some(index) = self.lead_index(row.get(0)?) {
+                reach(&mut self.leads[index].reached, step, row.get(2)?);
+            }
+        }
+        Ok(())
+    }
+
+    fn load_deals(&mut self, conn: &Connection) -> Result<()> {
+        let mut stmt = conn.prepare(
+            "SELECT lead_id, won_at, value_cents FROM deals WHERE won_at IS NOT NULL ORDER BY won_at",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            if let Some(index) = self.lead_index(row.get(0)?) {
+                self.deals.push(DealFact {
+                    lead: index as u32,
+                    won_at: row.get(1)?,
+                    value_cents: row.get(2)?,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Records that a lead reached `step` at `at`, and with it every earlier step.
+fn reach(reached: &mut [Option<i64>; STEPS], step: usize, at: i64) {
+    for slot in reached.iter_mut().take(step + 1) {
+        *slot = Some(slot.map_or(at, |known| known.min(at)));
+    }
+}
+
+fn step_of(stage: &str) -> Option<usize> {
+    match stage {
+        "mql" => Some(MQL),
+        "warm" => Some(WARM),
+        "sql" => Some(SQL),
+        "customer" => Some(CUSTOMER),
+        _ => None,
+    }
+}
+
+/// Reads a text column without copying it.
+fn text<'row>(row: &'row rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option<&'row str>> {
+    row.get_ref(index)?.as_str_or_null().map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            Box::new(error),
+        )
+    })
+}
+
+fn intern(names: &mut Vec<String>, index: &mut HashMap<String, u32>, name: &str) -> u32 {
+    if let Some(found) = index.get(name) {
+        return *found;
+    }
+    let next = names.len() as u32;
+    names.push(name.to_owned());
+    index.insert(name.to_owned(), next);
+    next
+}
+
+fn parse_day(text: Option<String>) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text?.trim(), "%Y-%m-%d").ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jump_to_sql_reaches_mql_and_warm() {
+        let mut reached = [None; STEPS];
+        reach(&mut reached, SQL, 500);
+        reach(&mut reached, MQL, 100);
+        assert_eq!(reached, [Some(100), Some(500), Some(500), None]);
+    }
+}
