@@ -74,7 +74,7 @@ pub struct KpiArgs {
 pub struct ChartArgs {
     /// Chart to draw: funnel, leads, ratios, channels, time-to-conversion or scores.
     pub name: String,
-    /// File to write; the extension .svg or .png picks the format.
+    /// File to write. The extension .svg or .png picks the format.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// Colour theme: light or dark.
@@ -220,7 +220,7 @@ fn summary_text(report: &KpiReport) -> String {
         ..ChartLabels::english()
     };
     let totals = &report.totals;
-    let shown = |value: Option<f64>, format: &dyn Fn(f64) -> String| match value {
+    let or_na = |value: Option<f64>, format: &dyn Fn(f64) -> String| match value {
         Some(value) => format(value),
         None => "n/a".to_owned(),
     };
@@ -243,38 +243,38 @@ fn summary_text(report: &KpiReport) -> String {
     use super::KpiId::*;
     lines.push(format!(
         "Conversion rate     {}{}",
-        shown(totals.conversion_rate, &percent),
+        or_na(totals.conversion_rate, &percent),
         reason(ConversionRate)
     ));
     lines.push(format!(
         "Cost per lead       {}{}",
-        shown(totals.cost_per_lead_cents.map(|c| c / 100.0), &money),
+        or_na(totals.cost_per_lead_cents.map(|c| c / 100.0), &money),
         reason(CostPerLead)
     ));
     lines.push(format!(
         "Lead quality        average fit {}, ICP share {}{}",
-        shown(totals.avg_fit, &score),
-        shown(totals.icp_share, &percent),
+        or_na(totals.avg_fit, &score),
+        or_na(totals.icp_share, &percent),
         reason(LeadQuality)
     ));
     lines.push(format!(
         "MQL-to-SQL ratio    {} ({} of {} MQLs){}",
-        shown(totals.mql_to_sql_ratio, &percent),
+        or_na(totals.mql_to_sql_ratio, &percent),
         totals.sqls,
         totals.mqls,
         reason(MqlToSql)
     ));
     lines.push(format!(
         "Time to conversion  median {}, mean {} ({} customers, {} left out){}",
-        shown(totals.median_days_to_customer, &days),
-        shown(totals.mean_days_to_customer, &days),
+        or_na(totals.median_days_to_customer, &days),
+        or_na(totals.mean_days_to_customer, &days),
         totals.customers,
         totals.excluded_durations,
         reason(TimeToConversion)
     ));
     lines.push(format!(
         "ROI                 {}{}",
-        shown(totals.roi, &percent),
+        or_na(totals.roi, &percent),
         reason(Roi)
     ));
     lines.push(String::new());
@@ -294,7 +294,7 @@ fn summary_text(report: &KpiReport) -> String {
             row.figures.leads,
             row.figures.mqls,
             row.figures.customers,
-            shown(row.figures.mql_to_sql_ratio, &percent)
+            or_na(row.figures.mql_to_sql_ratio, &percent)
         ));
     }
     lines.join("\n")

@@ -13,7 +13,8 @@ use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::Result;
 
-/// Pipeline steps a lead can reach, in order; Disqualified is not one.
+/// Number of pipeline steps after New: MQL, Warm, SQL and Customer.
+/// Disqualified is not a step.
 pub const STEPS: usize = 4;
 /// Index of MQL in [`LeadFact::reached`].
 pub const MQL: usize = 0;
@@ -27,7 +28,7 @@ pub const CUSTOMER: usize = 3;
 /// Channel name used for leads that name no channel and no campaign.
 pub const NO_CHANNEL: &str = "(none)";
 
-/// What the KPIs need to know about one lead.
+/// Per-lead data the KPIs are computed from.
 #[derive(Debug, Clone)]
 pub struct LeadFact {
     pub id: i64,
@@ -64,8 +65,8 @@ pub struct CampaignFact {
     pub name: String,
     /// Index into [`Facts::channels`].
     pub channel: u32,
-    /// Local dates, both inclusive; `None` when a date is missing or
-    /// invalid, and then the campaign's spend cannot be placed in time.
+    /// Start and end as local dates, both inclusive. `None` when a date is
+    /// missing or invalid, because such spend cannot be placed in time.
     pub period: Option<(NaiveDate, NaiveDate)>,
     pub cost_cents: i64,
     pub visitors: Option<i64>,
@@ -84,14 +85,14 @@ pub struct Facts {
 
 /// Source of the per-lead fit score (0-100) used for lead quality.
 pub trait FitScores {
-    /// Returns `(lead id, fit score)` pairs; a lead that is not listed has
+    /// Returns `(lead id, fit score)` pairs. A lead that is not listed has
     /// fit 0.
     fn load(&self, conn: &Connection) -> Result<Vec<(i64, f64)>>;
 }
 
 /// Reads a `fit_score` column of the `leads` table when the schema has one,
 /// and gives every lead fit 0 otherwise.
-// TODO: replace with the scoring engine's fit score once it is merged; the
+// TODO: replace with the scoring engine's fit score once it is merged. The
 // column name is a guess at what that engine stores.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FitScoreColumnPlaceholder;
@@ -156,8 +157,8 @@ impl Facts {
             .map(|index| index as u32)
     }
 
-    /// Returns the earliest lead creation, deal or campaign start, in UTC
-    /// seconds, or the campaign start as a local date.
+    /// Returns the earliest lead creation or won deal in UTC seconds, and
+    /// the earliest campaign start as a local date.
     pub fn earliest(&self) -> (Option<i64>, Option<NaiveDate>) {
         let lead = self.leads.iter().map(|lead| lead.created_at).min();
         let deal = self.deals.iter().map(|deal| deal.won_at).min();
@@ -213,11 +214,17 @@ impl Facts {
         channels: &mut HashMap<String, u32>,
         owners: &mut HashMap<String, u32>,
     ) -> Result<()> {
+        // Without ORDER BY, SQLite scans the narrow covering index
+        // `leads_kpi` instead of the wide table, so the rows are sorted by id
+        // afterwards.
         let mut stmt = conn.prepare(
             "SELECT id, created_at, source, campaign_id, owner, stage, stage_changed_at, score
-             FROM leads ORDER BY id",
+             FROM leads",
         )?;
+        let count: i64 = conn.query_row("SELECT COUNT(*) FROM leads", [], |row| row.get(0))?;
+        self.leads.reserve(usize::try_from(count).unwrap_or(0));
         let mut rows = stmt.query([])?;
+        let mut last_source: Option<(String, u32)> = None;
         while let Some(row) = rows.next()? {
             let campaign = row
                 .get::<_, Option<i64>>(3)?
@@ -227,9 +234,16 @@ impl Facts {
             let channel = match campaign {
                 Some(index) => self.campaigns[index as usize].channel,
                 None => {
-                    let source = text(row, 2)?.map(str::trim);
-                    let name = source.filter(|s| !s.is_empty()).unwrap_or(NO_CHANNEL);
-                    intern(&mut self.channels, channels, name)
+                    let source = text(row, 2)?.map(str::trim).filter(|s| !s.is_empty());
+                    let name = source.unwrap_or(NO_CHANNEL);
+                    match &last_source {
+                        Some((last, index)) if last == name => *index,
+                        _ => {
+                            let index = intern(&mut self.channels, channels, name);
+                            last_source = Some((name.to_owned(), index));
+                            index
+                        }
+                    }
                 }
             };
             let owner = text(row, 4)?
@@ -238,7 +252,7 @@ impl Facts {
                 .map(|name| intern(&mut self.owners, owners, name));
 
             // The current stage is a fallback for leads imported without
-            // stage history; the history fills in earlier moments below.
+            // stage history. The history fills in earlier moments below.
             let mut reached = [None; STEPS];
             if let Some(step) = step_of(text(row, 5)?.unwrap_or_default()) {
                 reach(&mut reached, step, row.get(6)?);
@@ -254,11 +268,21 @@ impl Facts {
                 score: row.get::<_, Option<f64>>(7)?.unwrap_or(0.0),
             });
         }
+        if !self.leads.is_sorted_by_key(|lead| lead.id) {
+            self.leads.sort_unstable_by_key(|lead| lead.id);
+        }
         Ok(())
     }
 
     fn load_stage_changes(&mut self, conn: &Connection) -> Result<()> {
-        let mut stmt = conn.prepare("SELECT lead_id, to_stage, changed_at FROM stage_changes")?;
+        // Read from the covering index `stage_changes_kpi`, which skips the
+        // rows of leads entering New. On 100,000 demo leads, a GROUP BY with
+        // MIN() in SQL took about ten times as long as keeping the minimum
+        // here.
+        let mut stmt = conn.prepare(
+            "SELECT lead_id, to_stage, changed_at FROM stage_changes
+             WHERE to_stage IN ('mql', 'warm', 'sql', 'customer')",
+        )?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
             let Some(step) = step_of(text(row, 1)?.unwrap_or_default()) else {

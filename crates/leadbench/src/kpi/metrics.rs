@@ -31,10 +31,11 @@ pub struct Tally {
     pub negative_durations: u64,
     /// Value of the deals won in the period.
     pub revenue_cents: i64,
-    /// Spend in the period; `None` when no campaign records spend for the
-    /// leads in view.
+    /// Spend in the period, or `None` when no campaign in view records
+    /// spend.
     pub cost_cents: Option<i64>,
-    /// Visitors in the period; `None` when no campaign records visitors.
+    /// Visitors in the period, or `None` when no campaign in view records
+    /// visitors.
     pub visitors: Option<i64>,
 }
 
@@ -51,7 +52,7 @@ impl Tally {
     }
 }
 
-/// Why a KPI has no value.
+/// Reason a KPI has no value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
@@ -195,8 +196,8 @@ pub fn mql_to_sql(tally: &Tally) -> Measure {
         .ok_or_else(|| na(NaReason::NoMqls, "0 leads became MQL in this period"))
 }
 
-/// Share of the period's new leads against its new customers, in percent.
-/// Not one of the six cards, but shown in tables next to them.
+/// Returns the period's new customers per new lead, in percent. This is
+/// not one of the six cards, but tables show it next to them.
 pub fn lead_to_customer(tally: &Tally) -> Measure {
     percent(tally.customers as f64, tally.leads as f64)
         .ok_or_else(|| na(NaReason::NoLeads, "0 leads created in this period"))

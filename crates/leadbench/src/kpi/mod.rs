@@ -4,9 +4,10 @@
 //!
 //! - [`range`]: date ranges, presets and trend buckets, DST-correct.
 //! - [`facts`]: the per-lead facts read from SQLite in a few scans.
-//! - [`metrics`]: the KPI formulas; an undefined ratio is `None` with a reason.
-//! - [`series`]: tallies per period, channel and campaign; funnel; histograms.
+//! - [`metrics`]: the KPI formulas. An undefined ratio is `None` with a reason.
+//! - [`series`]: tallies per period, channel and campaign, the funnel, histograms.
 //! - [`report`]: the request and result types the app and the CLI use.
+//! - [`cache`]: [`Dashboard`], which keeps the facts between requests.
 //! - [`charts`]: the dashboard charts as SVG or PNG.
 //! - [`cli`]: the `kpi` and `chart` commands.
 //!
@@ -21,10 +22,11 @@
 //!   MQL at the moment it reached a later step, and Customer counts as
 //!   having reached SQL.
 //! - Time to conversion = median and mean days from creation to Customer for
-//!   leads that became Customer in the period; negative durations are left
+//!   leads that became Customer in the period. Negative durations are left
 //!   out and counted.
 //! - ROI = (revenue of deals won in the period - spend) / spend x 100.
 
+pub mod cache;
 pub mod charts;
 pub mod cli;
 pub mod facts;
@@ -37,12 +39,15 @@ use chrono_tz::Tz;
 use rusqlite::Connection;
 
 use crate::error::Result;
+pub use cache::Dashboard;
 pub use facts::{Facts, FitScoreColumnPlaceholder, FitScores};
 pub use metrics::{NaReason, NotAvailable};
 pub use range::{BucketSize, RangeRequest};
 pub use report::{KpiCard, KpiFigures, KpiFilters, KpiId, KpiReport, KpiRequest, KpiUnit};
 
-/// Computes the dashboard for `request` from the database, as of now.
+/// Computes the dashboard for `request` from the database, as of now. The
+/// app should keep a [`Dashboard`] instead, which skips reading the facts
+/// again while the data has not changed.
 pub fn dashboard(conn: &Connection, request: &KpiRequest) -> Result<KpiReport> {
     dashboard_at(conn, request, crate::time::now())
 }

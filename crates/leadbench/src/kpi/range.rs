@@ -56,7 +56,7 @@ pub struct LocalRange {
 }
 
 impl LocalRange {
-    /// Builds the range `[from, to]` in `zone`; `from` after `to` is rejected.
+    /// Builds the range `[from, to]` in `zone`, and rejects `from` after `to`.
     pub fn new(from: NaiveDate, to: NaiveDate, zone: Tz) -> Result<Self> {
         if from > to {
             return Err(Error::invalid(
@@ -104,8 +104,8 @@ pub fn local_midnight(date: NaiveDate, zone: Tz) -> i64 {
             LocalResult::None => continue,
         }
     }
-    // NOTE: no IANA zone has a gap of more than three hours at midnight; the
-    // UTC reading of midnight is a safe fallback should one appear.
+    // NOTE: the loop covers gaps of up to three hours at midnight. A longer
+    // gap falls back to the UTC reading of midnight.
     midnight.and_utc().timestamp()
 }
 
@@ -202,7 +202,7 @@ impl BucketSize {
 }
 
 /// Splits `range` into consecutive buckets of `size`. The first and last
-/// bucket are cut at the range's ends; weeks start on Monday.
+/// bucket are cut at the range's ends, and weeks start on Monday.
 pub fn buckets(range: &LocalRange, size: BucketSize, zone: Tz) -> Result<Vec<LocalRange>> {
     let mut result = Vec::new();
     let mut from = range.from;
@@ -312,7 +312,7 @@ mod tests {
     }
 
     #[test]
-    fn weeks_start_on_monday_and_are_cut_at_ends() {
+    fn weeks_start_on_monday() {
         // 2024-03-01 is a Friday.
         let range = LocalRange::new(date("2024-03-01"), date("2024-03-20"), AMSTERDAM).unwrap();
         let weeks = buckets(&range, BucketSize::Week, AMSTERDAM).unwrap();

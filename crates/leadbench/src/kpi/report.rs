@@ -17,7 +17,7 @@ use crate::error::Result;
 /// ICP threshold used when a request gives none.
 pub const DEFAULT_ICP_THRESHOLD: f64 = 60.0;
 
-/// Which leads the dashboard covers besides the date range.
+/// Filters on the dashboard's leads besides the date range.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct KpiFilters {
@@ -33,7 +33,7 @@ pub struct KpiFilters {
 #[ts(export)]
 pub struct KpiRequest {
     pub range: RangeRequest,
-    /// IANA time zone of the date range; `None` uses the settings' time
+    /// IANA time zone of the date range. `None` uses the settings' time
     /// zone, else the operating system's.
     pub time_zone: Option<String>,
     pub filters: KpiFilters,
@@ -68,8 +68,8 @@ impl From<&LocalRange> for PeriodDates {
 }
 
 /// Counts, money and KPI values of one period for one group of leads.
-/// Money is in cents of the report's currency; ratios are percentages;
-/// `None` means undefined (the cards say why).
+/// Money is in cents of the report's currency and ratios are percentages.
+/// `None` means undefined, and the cards give the reason.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct KpiFigures {
@@ -161,7 +161,7 @@ pub struct KpiCard {
     pub kpi: KpiId,
     pub unit: KpiUnit,
     pub value: Option<f64>,
-    /// Why `value` is missing; set exactly when `value` is `None`.
+    /// Reason for a missing `value`, set exactly when `value` is `None`.
     pub not_available: Option<NotAvailable>,
     /// Second figure of the card: the ICP share in percent for lead
     /// quality, the mean days for time to conversion.
@@ -172,9 +172,9 @@ pub struct KpiCard {
     /// percentages).
     pub change: Option<f64>,
     /// Records left out of the value: customers with a negative time to
-    /// conversion; 0 for the other cards.
+    /// conversion, and 0 for the other cards.
     pub excluded: u32,
-    /// Value per bucket of [`KpiReport::buckets`]; `None` where undefined.
+    /// Value per bucket of [`KpiReport::buckets`], `None` where undefined.
     pub trend: Vec<Option<f64>>,
 }
 
@@ -206,7 +206,7 @@ pub struct KpiReport {
     /// ISO 4217 code of the money figures.
     pub currency: String,
     pub range: PeriodDates,
-    /// The period of the same length just before `range`; `None` for
+    /// Period of the same length just before `range`, or `None` for
     /// "all time".
     pub previous_range: Option<PeriodDates>,
     pub bucket_size: BucketSize,
@@ -342,7 +342,7 @@ fn resolve_filter(facts: &Facts, filters: &KpiFilters) -> LeadFilter {
     }
 }
 
-/// The six cards, in the order the dashboard shows them.
+/// Builds the six cards, in the order the dashboard shows them.
 fn cards(
     current: &Tally,
     previous: Option<&Tally>,
@@ -457,7 +457,7 @@ fn campaign_rows(facts: &Facts, tallies: &[Tally], by_owner: bool) -> Vec<GroupF
 }
 
 /// Leads per bucket for every channel with leads in the range, busiest
-/// channel first; leads without a channel come last.
+/// channel first, and leads without a channel last.
 fn leads_by_channel(facts: &Facts, tallies: &[Tally], buckets: usize) -> Vec<ChannelSeries> {
     let groups = facts.channels.len();
     let mut series: Vec<ChannelSeries> = (0..groups)

@@ -38,15 +38,15 @@ impl LeadFilter {
     }
 }
 
-/// How a tally splits the leads.
+/// Grouping of the leads in a tally.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupBy {
     /// One group with every lead in view.
     Nothing,
     /// One group per entry of [`Facts::channels`].
     Channel,
-    /// One group per entry of [`Facts::campaigns`]; leads without a
-    /// campaign are left out.
+    /// One group per entry of [`Facts::campaigns`], leaving out leads
+    /// without a campaign.
     Campaign,
 }
 
@@ -238,8 +238,8 @@ pub struct FunnelStep {
     pub stage: crate::model::Stage,
     /// Leads of the cohort that reached this step or a later one by now.
     pub count: u32,
-    /// `count` as a percentage of the previous step; `None` for the first
-    /// step and after an empty step.
+    /// `count` as a percentage of the previous step, or `None` for the
+    /// first step and after an empty step.
     pub step_conversion: Option<f64>,
 }
 
@@ -288,7 +288,7 @@ pub fn funnel(facts: &Facts, options: &TallyOptions, range: &LocalRange) -> Vec<
         .collect()
 }
 
-/// One bar of a histogram: values in `[from, to)`; `to` is `None` for the
+/// One bar of a histogram: values in `[from, to)`. `to` is `None` for the
 /// last, open-ended bin.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -306,7 +306,7 @@ pub const SCORE_EDGES: [f64; 11] = [
     0.0, 10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0, 100.0,
 ];
 
-/// Counts `values` into bins that start at each edge; the last bin is open.
+/// Counts `values` into bins that start at each edge. The last bin is open.
 /// Values below the first edge count in the first bin.
 pub fn histogram(values: impl Iterator<Item = f64>, edges: &[f64]) -> Vec<HistogramBin> {
     let mut bins: Vec<HistogramBin> = edges

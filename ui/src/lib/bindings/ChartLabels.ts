@@ -2,7 +2,7 @@
 
 /**
  * Every text a dashboard chart shows. The app fills it from its
- * translations; [`ChartLabels::english`] serves the command line.
+ * translations, and the command line uses [`ChartLabels::english`].
  */
 export type ChartLabels = { funnel_title: string, leads_title: string, ratios_title: string, channels_title: string, time_to_conversion_title: string, scores_title: string, 
 /**

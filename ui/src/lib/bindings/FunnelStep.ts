@@ -10,7 +10,7 @@ export type FunnelStep = { stage: Stage,
  */
 count: number, 
 /**
- * `count` as a percentage of the previous step; `None` for the first
- * step and after an empty step.
+ * `count` as a percentage of the previous step, or `None` for the
+ * first step and after an empty step.
  */
 step_conversion: number | null, };

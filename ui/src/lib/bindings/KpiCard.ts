@@ -8,7 +8,7 @@ import type { NotAvailable } from "./NotAvailable";
  */
 export type KpiCard = { kpi: KpiId, unit: KpiUnit, value: number | null, 
 /**
- * Why `value` is missing; set exactly when `value` is `None`.
+ * Reason for a missing `value`, set exactly when `value` is `None`.
  */
 not_available: NotAvailable | null, 
 /**
@@ -27,10 +27,10 @@ previous: number | null,
 change: number | null, 
 /**
  * Records left out of the value: customers with a negative time to
- * conversion; 0 for the other cards.
+ * conversion, and 0 for the other cards.
  */
 excluded: number, 
 /**
- * Value per bucket of [`KpiReport::buckets`]; `None` where undefined.
+ * Value per bucket of [`KpiReport::buckets`], `None` where undefined.
  */
 trend: Array<number | null>, };

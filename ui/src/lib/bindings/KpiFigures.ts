@@ -2,8 +2,8 @@
 
 /**
  * Counts, money and KPI values of one period for one group of leads.
- * Money is in cents of the report's currency; ratios are percentages;
- * `None` means undefined (the cards say why).
+ * Money is in cents of the report's currency and ratios are percentages.
+ * `None` means undefined, and the cards give the reason.
  */
 export type KpiFigures = { leads: number, visitors: number | null, conversion_rate: number | null, cost_cents: number | null, cost_per_lead_cents: number | null, avg_fit: number | null, icp_share: number | null, mqls: number, 
 /**

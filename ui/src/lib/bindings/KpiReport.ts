@@ -17,7 +17,7 @@ export type KpiReport = { time_zone: string,
  */
 currency: string, range: PeriodDates, 
 /**
- * The period of the same length just before `range`; `None` for
+ * Period of the same length just before `range`, or `None` for
  * "all time".
  */
 previous_range: PeriodDates | null, bucket_size: BucketSize, buckets: Array<PeriodDates>, totals: KpiFigures, previous: KpiFigures | null, cards: Array<KpiCard>, 

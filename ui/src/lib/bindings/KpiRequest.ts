@@ -7,7 +7,7 @@ import type { RangeRequest } from "./RangeRequest";
  */
 export type KpiRequest = { range: RangeRequest, 
 /**
- * IANA time zone of the date range; `None` uses the settings' time
+ * IANA time zone of the date range. `None` uses the settings' time
  * zone, else the operating system's.
  */
 time_zone: string | null, filters: KpiFilters, 

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 /// Every text a dashboard chart shows. The app fills it from its
-/// translations; [`ChartLabels::english`] serves the command line.
+/// translations, and the command line uses [`ChartLabels::english`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct ChartLabels {

@@ -68,10 +68,10 @@ impl ChartKind {
 
     /// Parses a command-line chart name.
     pub fn parse(text: &str) -> Result<ChartKind> {
-        let wanted = text.trim().to_ascii_lowercase().replace('_', "-");
+        let requested = text.trim().to_ascii_lowercase().replace('_', "-");
         ChartKind::ALL
             .into_iter()
-            .find(|kind| kind.name() == wanted)
+            .find(|kind| kind.name() == requested)
             .ok_or_else(|| {
                 let names: Vec<&str> = ChartKind::ALL.iter().map(|k| k.name()).collect();
                 Error::invalid("chart", text, format!("use one of {}", names.join(", ")))
@@ -142,7 +142,7 @@ pub fn png(
     encode_png(&pixels, size).map_err(|e| drawing_failed(kind, &e))
 }
 
-/// Draws `kind` in `format`; SVG comes back as UTF-8 bytes.
+/// Draws `kind` in `format`. SVG comes back as UTF-8 bytes.
 pub fn render(
     report: &KpiReport,
     kind: ChartKind,

@@ -10,7 +10,8 @@ use crate::kpi::facts::NO_CHANNEL;
 use crate::kpi::range::BucketSize;
 use crate::kpi::report::KpiReport;
 
-/// Channels drawn as their own stack; the rest are gathered as "other".
+/// Maximum number of channels drawn as their own stack. The rest are
+/// summed into one "other" stack.
 const MAX_STACKS: usize = 8;
 
 /// Returns one x-axis label per bucket, in the bucket size's format.
@@ -42,7 +43,7 @@ pub fn draw_leads<DB: DrawingBackend>(
         return style::empty(&area, &labels.no_data, palette);
     }
 
-    // The largest channels get their own stack; the others are summed.
+    // The largest channels get their own stack, and the others are summed.
     let mut stacks: Vec<(String, Vec<u32>)> = Vec::new();
     for series in &report.leads_by_channel {
         let name = if series.channel == NO_CHANNEL {

@@ -15,8 +15,8 @@ pub struct Palette {
     pub text: RGBColor,
     pub muted: RGBColor,
     pub grid: RGBColor,
-    /// Series colours, distinguishable on the theme's background; the
-    /// first is the accent used by single-series charts.
+    /// Series colours, distinguishable on the theme's background. The
+    /// first is the accent of single-series charts.
     pub series: [RGBColor; 9],
     /// Colour of negative values (a loss on the ROI chart).
     pub negative: RGBColor,
@@ -65,15 +65,15 @@ pub fn palette(theme: Theme) -> Palette {
 }
 
 /// Returns a category axis with one segment per item. A plotters range
-/// `0..n` has `n + 1` segments, so the range ends at the last index; a
-/// single item keeps an empty second segment, because plotters cannot map
+/// `0..n` has `n + 1` segments, so the range ends at the last index. A
+/// single item gets an empty second segment, because plotters cannot map
 /// the one-value range `0..0` to pixels.
 pub fn slots(count: usize) -> SegmentedCoord<RangedCoordu32> {
     let last = u32::try_from(count.saturating_sub(1)).unwrap_or(u32::MAX);
     (0..last.max(1)).into_segmented()
 }
 
-/// Font family of every chart text; registered by `register_fonts`.
+/// Font family of every chart text, registered by `register_fonts`.
 pub const FAMILY: &str = "sans-serif";
 
 /// Returns a text style of `size` pixels in `color`.
