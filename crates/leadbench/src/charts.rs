@@ -23,7 +23,7 @@ pub enum Theme {
 /// Liberation Sans Regular (SIL Open Font License 1.1, see
 /// `assets/fonts/OFL.txt`), metric-compatible with Arial, so SVG text laid
 /// out with it fits when a browser draws it with its own sans-serif font.
-const SANS_SERIF: &[u8] = include_bytes!("../assets/fonts/LiberationSans-Regular.ttf");
+pub(crate) const SANS_SERIF: &[u8] = include_bytes!("../assets/fonts/LiberationSans-Regular.ttf");
 
 /// Registers the bundled font as plotters' `sans-serif` family. Plotters is
 /// built with `ab_glyph` and without system fonts, so text fails to draw

@@ -14,7 +14,7 @@ pub struct Dashboard {
     facts: Option<(DataVersion, Facts)>,
 }
 
-/// Identifies a state of the database as seen from one connection.
+/// State of the database as seen from one connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct DataVersion {
     /// Changes when another connection commits (`PRAGMA data_version`).

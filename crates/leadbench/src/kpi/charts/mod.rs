@@ -11,6 +11,7 @@ mod distribution;
 mod funnel;
 mod labels;
 mod over_time;
+mod raster;
 mod style;
 
 use plotters::coord::Shift;
@@ -133,9 +134,12 @@ pub fn png(
 ) -> Result<Vec<u8>> {
     check_size(size)?;
     crate::charts::register_fonts();
+    let font = ab_glyph::FontRef::try_from_slice(crate::charts::SANS_SERIF)
+        .map_err(|e| drawing_failed(kind, &e))?;
     let mut pixels = vec![0u8; size.0 as usize * size.1 as usize * 3];
     {
-        let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
+        let bitmap = BitMapBackend::with_buffer(&mut pixels, size);
+        let root = raster::GlyphBackend::new(bitmap, font).into_drawing_area();
         draw(&root, report, kind, theme, labels).map_err(|e| drawing_failed(kind, &e))?;
         root.present().map_err(|e| drawing_failed(kind, &e))?;
     }
