@@ -119,9 +119,9 @@ fn main() {
         print_row("all KPIs, trends, splits", &mut compute);
         print_row("all 6 charts as SVG", &mut svg);
         print_row("cold: facts, KPIs, SVG charts", &mut cold);
-        print_row("  CPU time of this thread", &mut cold_cpu);
+        print_row("  CPU time, calling thread only", &mut cold_cpu);
         print_row("warm: KPIs and SVG charts", &mut warm);
-        print_row("  CPU time of this thread", &mut warm_cpu);
+        print_row("  CPU time, calling thread only", &mut warm_cpu);
         print_row("all 6 charts as PNG (export)", &mut png);
         let verdict = |samples: &[Duration]| {
             let worst = samples.iter().max().copied().unwrap_or_default();

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::error::Result;
 
@@ -119,15 +119,34 @@ impl FitScores for FitScoreColumnPlaceholder {
 }
 
 impl Facts {
-    /// Reads the facts from the database.
+    /// Reads the facts from the database. For a database file, the stage
+    /// changes are read on a second, read-only connection in a second
+    /// thread while this one reads the leads.
     pub fn load(conn: &Connection, fit: &dyn FitScores) -> Result<Facts> {
         let mut facts = Facts::default();
         let mut channel_index: HashMap<String, u32> = HashMap::new();
         let mut owner_index: HashMap<String, u32> = HashMap::new();
 
-        let campaign_index = facts.load_campaigns(conn, &mut channel_index)?;
-        facts.load_leads(conn, &campaign_index, &mut channel_index, &mut owner_index)?;
-        facts.load_stage_changes(conn)?;
+        // NOTE: the two connections read separate snapshots. A write that
+        // lands in between can add stage changes of leads the first read
+        // did not see; those are skipped, and the next load includes them.
+        let changes = std::thread::scope(|scope| -> Result<Vec<StageReached>> {
+            let reader =
+                open_reader(conn).map(|reader| scope.spawn(move || read_stage_changes(&reader)));
+            let campaign_index = facts.load_campaigns(conn, &mut channel_index)?;
+            facts.load_leads(conn, &campaign_index, &mut channel_index, &mut owner_index)?;
+            match reader {
+                Some(handle) => handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                None => read_stage_changes(conn),
+            }
+        })?;
+        for (lead_id, step, at) in changes {
+            if let Some(index) = facts.lead_index(lead_id) {
+                reach(&mut facts.leads[index].reached, usize::from(step), at);
+            }
+        }
         facts.load_deals(conn)?;
 
         for (lead_id, score) in fit.load(conn)? {
@@ -274,27 +293,6 @@ impl Facts {
         Ok(())
     }
 
-    fn load_stage_changes(&mut self, conn: &Connection) -> Result<()> {
-        // Read from the covering index `stage_changes_kpi`, which skips the
-        // rows of leads entering New. On 100,000 demo leads, a GROUP BY with
-        // MIN() in SQL took about ten times as long as keeping the minimum
-        // here.
-        let mut stmt = conn.prepare(
-            "SELECT lead_id, to_stage, changed_at FROM stage_changes
-             WHERE to_stage IN ('mql', 'warm', 'sql', 'customer')",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            let Some(step) = step_of(text(row, 1)?.unwrap_or_default()) else {
-                continue;
-            };
-            if let Some(index) = self.lead_index(row.get(0)?) {
-                reach(&mut self.leads[index].reached, step, row.get(2)?);
-            }
-        }
-        Ok(())
-    }
-
     fn load_deals(&mut self, conn: &Connection) -> Result<()> {
         let mut stmt = conn.prepare(
             "SELECT lead_id, won_at, value_cents FROM deals WHERE won_at IS NOT NULL ORDER BY won_at",
@@ -311,6 +309,45 @@ impl Facts {
         }
         Ok(())
     }
+}
+
+/// Lead id, step index and UTC seconds of one stage change.
+type StageReached = (i64, u8, i64);
+
+/// Reads the stage changes that reach MQL or a later step.
+fn read_stage_changes(conn: &Connection) -> Result<Vec<StageReached>> {
+    // Read from the covering index `stage_changes_kpi`, which skips the
+    // rows of leads entering New. On 100,000 demo leads, a GROUP BY with
+    // MIN() in SQL took about ten times as long as keeping the minimum in
+    // `reach`.
+    let mut stmt = conn.prepare(
+        "SELECT lead_id, to_stage, changed_at FROM stage_changes
+         WHERE to_stage IN ('mql', 'warm', 'sql', 'customer')",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut changes = Vec::new();
+    while let Some(row) = rows.next()? {
+        if let Some(step) = step_of(text(row, 1)?.unwrap_or_default()) {
+            changes.push((row.get(0)?, step as u8, row.get(2)?));
+        }
+    }
+    Ok(changes)
+}
+
+/// Opens a second, read-only connection to the file behind `conn`, or
+/// returns `None` for an in-memory database or when opening fails.
+fn open_reader(conn: &Connection) -> Option<Connection> {
+    let path = conn.path().filter(|path| !path.is_empty())?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let reader = Connection::open_with_flags(path, flags).ok()?;
+    reader
+        .busy_timeout(std::time::Duration::from_secs(
+            crate::error::BUSY_TIMEOUT_SECONDS,
+        ))
+        .ok()?;
+    Some(reader)
 }
 
 /// Records that a lead reached `step` at `at`, and with it every earlier step.

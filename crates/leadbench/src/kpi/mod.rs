@@ -7,6 +7,7 @@
 //! - [`metrics`]: the KPI formulas. An undefined ratio is `None` with a reason.
 //! - [`series`]: tallies per period, channel and campaign, the funnel, histograms.
 //! - [`report`]: the request and result types the app and the CLI use.
+//! - [`export`]: the KPI table as CSV.
 //! - [`cache`]: [`Dashboard`], which keeps the facts between requests.
 //! - [`charts`]: the dashboard charts as SVG or PNG.
 //! - [`cli`]: the `kpi` and `chart` commands.
@@ -29,6 +30,7 @@
 pub mod cache;
 pub mod charts;
 pub mod cli;
+pub mod export;
 pub mod facts;
 pub mod metrics;
 pub mod range;
