@@ -106,6 +106,15 @@ fn decimal_comma_costs_give_exact_cpl() {
     assert_eq!(json["cost"], 4574.46);
     assert_eq!(json["cost_per_lead"], 228.72);
     assert_eq!(card(&march, KpiId::CostPerLead).value, Some(228.723));
+
+    let csv = kpi::export::table_csv(&march, "All channels");
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 7, "header, total and five channels with spend");
+    assert!(
+        rows[1].starts_with("\"All channels\",2024-03-01,2024-03-31,20,,,4574.46,228.72,"),
+        "{}",
+        rows[1]
+    );
 }
 
 #[test]
@@ -287,8 +296,10 @@ fn filter_by_channel_and_owner() {
     request.filters.owner = Some("Nobody".into());
     let by_owner = kpi::dashboard_at(db.conn(), &request, NOW).unwrap();
     assert_eq!(by_owner.totals.leads, 0);
+    assert_eq!(reason(&by_owner, KpiId::Roi), Some(NaReason::NotByOwner));
     assert_eq!(
-        reason(&by_owner, KpiId::Roi),
-        Some(NaReason::SpendNotByOwner)
+        reason(&by_owner, KpiId::ConversionRate),
+        Some(NaReason::NotByOwner)
     );
+    assert_eq!(by_owner.totals.visitors, None);
 }

@@ -4,6 +4,7 @@
 
 use rusqlite::Connection;
 
+use super::charts::{self, ChartFormat, ChartRequest};
 use super::facts::{Facts, FitScores};
 use super::report::{self, KpiReport, KpiRequest};
 use crate::error::Result;
@@ -63,6 +64,26 @@ impl Dashboard {
     /// Computes the report for `request` as of now.
     pub fn report(&mut self, conn: &Connection, request: &KpiRequest) -> Result<KpiReport> {
         self.report_at(conn, request, crate::time::now())
+    }
+
+    /// Draws the chart of `request` in `format`, reusing the facts as
+    /// [`Dashboard::report`] does. SVG comes back as UTF-8 bytes.
+    pub fn chart(
+        &mut self,
+        conn: &Connection,
+        request: &ChartRequest,
+        format: ChartFormat,
+    ) -> Result<Vec<u8>> {
+        let report = self.report(conn, &request.kpi)?;
+        let size = (request.width, request.height);
+        charts::render(
+            &report,
+            request.chart,
+            format,
+            size,
+            request.theme,
+            &request.labels,
+        )
     }
 }
 

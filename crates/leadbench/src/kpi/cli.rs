@@ -110,7 +110,10 @@ pub fn run_chart(db: &Database, args: &ChartArgs, as_json: bool) -> Result<Strin
     };
 
     let report = super::dashboard(db.conn(), &args.filters.request())?;
-    let labels = ChartLabels::english();
+    let labels = ChartLabels {
+        currency_symbol: charts::currency_symbol(&report.currency),
+        ..ChartLabels::english()
+    };
     let bytes = charts::render(
         &report,
         kind,
@@ -216,7 +219,7 @@ pub fn summary_json(report: &KpiReport) -> Value {
 
 fn summary_text(report: &KpiReport) -> String {
     let labels = ChartLabels {
-        currency_symbol: report.currency.clone(),
+        currency_symbol: charts::currency_symbol(&report.currency),
         ..ChartLabels::english()
     };
     let totals = &report.totals;

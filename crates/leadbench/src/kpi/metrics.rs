@@ -63,8 +63,9 @@ pub enum NaReason {
     NoVisitors,
     /// No campaign in view records spend.
     NoSpendData,
-    /// Spend is booked per campaign, so it cannot be split by owner.
-    SpendNotByOwner,
+    /// Spend and visitors are recorded per campaign, so they cannot be
+    /// split by owner.
+    NotByOwner,
     /// Spend was recorded for the period, but no lead was created.
     NoLeads,
     /// No spend in the period, so a return on it is undefined.
@@ -111,7 +112,13 @@ pub fn money(cents: i64) -> String {
 }
 
 /// Conversion rate: leads created / visitors x 100.
-pub fn conversion_rate(tally: &Tally) -> Measure {
+pub fn conversion_rate(tally: &Tally, by_owner: bool) -> Measure {
+    if by_owner {
+        return unavailable(
+            NaReason::NotByOwner,
+            "visitors are recorded per campaign, not per owner",
+        );
+    }
     let Some(visitors) = tally.visitors else {
         return unavailable(
             NaReason::NoVisitorData,
@@ -166,7 +173,7 @@ pub fn roi(tally: &Tally, by_owner: bool) -> Measure {
 fn spend(tally: &Tally, by_owner: bool) -> Result<i64, NotAvailable> {
     if by_owner {
         return Err(NotAvailable {
-            reason: NaReason::SpendNotByOwner,
+            reason: NaReason::NotByOwner,
             message: "spend is recorded per campaign, not per owner".into(),
         });
     }

@@ -104,8 +104,8 @@ impl KpiFigures {
         let cost_known = !by_owner && tally.cost_cents.is_some();
         KpiFigures {
             leads: clamp(tally.leads),
-            visitors: tally.visitors,
-            conversion_rate: metrics::conversion_rate(tally).ok(),
+            visitors: tally.visitors.filter(|_| !by_owner),
+            conversion_rate: metrics::conversion_rate(tally, by_owner).ok(),
             cost_cents: tally.cost_cents.filter(|_| cost_known),
             cost_per_lead_cents: metrics::cost_per_lead_cents(tally, by_owner).ok(),
             avg_fit: metrics::average_fit(tally).ok(),
@@ -354,7 +354,7 @@ fn cards(
         (
             KpiId::ConversionRate,
             KpiUnit::Percent,
-            |t, _| metrics::conversion_rate(t),
+            metrics::conversion_rate,
             None,
         ),
         (

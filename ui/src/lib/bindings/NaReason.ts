@@ -3,4 +3,4 @@
 /**
  * Reason a KPI has no value.
  */
-export type NaReason = "no_visitor_data" | "no_visitors" | "no_spend_data" | "spend_not_by_owner" | "no_leads" | "no_cost" | "no_mqls" | "no_customers";
+export type NaReason = "no_visitor_data" | "no_visitors" | "no_spend_data" | "not_by_owner" | "no_leads" | "no_cost" | "no_mqls" | "no_customers";

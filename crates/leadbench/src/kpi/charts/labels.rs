@@ -78,8 +78,8 @@ impl ChartLabels {
         }
     }
 
-    /// Formats `value` with `decimals` decimals, the decimal separator and
-    /// thin grouping of thousands.
+    /// Formats `value` with `decimals` decimals and the decimal separator,
+    /// grouping thousands with "," (or "." when the separator is ",").
     pub fn number(&self, value: f64, decimals: usize) -> String {
         let text = format!("{:.*}", decimals, value.abs());
         let (whole, fraction) = match text.split_once('.') {
@@ -138,6 +138,18 @@ impl ChartLabels {
         self.months
             .get(number.saturating_sub(1))
             .map_or("", String::as_str)
+    }
+}
+
+/// Returns the symbol of an ISO 4217 currency code (EUR gives €), or the
+/// code itself for currencies without a common symbol here.
+pub fn currency_symbol(code: &str) -> String {
+    match code.trim().to_ascii_uppercase().as_str() {
+        "EUR" => "€".to_owned(),
+        "USD" => "$".to_owned(),
+        "GBP" => "£".to_owned(),
+        "JPY" => "¥".to_owned(),
+        other => other.to_owned(),
     }
 }
 

@@ -19,7 +19,7 @@ use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-pub use labels::ChartLabels;
+pub use labels::{currency_symbol, ChartLabels};
 
 use super::report::{KpiReport, KpiRequest};
 use crate::charts::Theme;
