@@ -66,8 +66,7 @@ fn main() {
         let resolved = {
             let today = range::local_date(now, zone);
             let facts = Facts::load(db.conn(), &FitScoreColumnPlaceholder).expect("facts");
-            let earliest = facts.earliest().0.map(|at| range::local_date(at, zone));
-            range::resolve(&request.range, zone, today, earliest).expect("range")
+            range::resolve(&request.range, zone, today, facts.span(zone)).expect("range")
         };
 
         let mut baseline = Vec::new();

@@ -160,6 +160,12 @@ fn ranges_follow_amsterdam_time() {
     assert_eq!(day_counts.iter().sum::<u32>(), 3);
     assert_eq!(march.leads_by_channel[0].leads.iter().sum::<u32>(), 3);
     assert_eq!(march.by_channel[0].figures.leads, 3);
+    let csv = kpi::export::table_csv(&march, "All");
+    let total_row = csv.lines().nth(1).unwrap();
+    assert!(
+        total_row.starts_with("\"All\",2024-03-01,2024-03-31,3,"),
+        "{total_row}"
+    );
 }
 
 /// Periods R1-R3 of the zero-denominator table in one database.

@@ -120,6 +120,7 @@ fn olist_funnel_totals() {
     let totals = &report.totals;
 
     assert_eq!(report.range.from, "2017-06-14");
+    assert_eq!(report.range.to, "2018-11-14", "the last deal was won then");
     assert_eq!(totals.leads, 8_000);
     assert_eq!(totals.mqls, 8_000);
     assert_eq!(totals.sqls, 842, "a customer has reached SQL");

@@ -16,7 +16,7 @@ use crate::Database;
 /// Range and filter options shared by `kpi` and `chart`.
 #[derive(Debug, Clone, Args)]
 pub struct FilterArgs {
-    /// First day of the range, YYYY-MM-DD in the time zone (default: the day of the earliest data).
+    /// First day of the range, YYYY-MM-DD in the time zone (default: the day of the earliest data). Without --from and --to the range covers all data.
     #[arg(long, value_name = "DATE")]
     pub from: Option<String>,
     /// Last day of the range, inclusive, YYYY-MM-DD (default: today).

@@ -176,21 +176,34 @@ impl Facts {
             .map(|index| index as u32)
     }
 
-    /// Returns the earliest lead creation or won deal in UTC seconds, and
-    /// the earliest campaign start as a local date.
-    pub fn earliest(&self) -> (Option<i64>, Option<NaiveDate>) {
-        let lead = self.leads.iter().map(|lead| lead.created_at).min();
-        let deal = self.deals.iter().map(|deal| deal.won_at).min();
-        let instant = match (lead, deal) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        let campaign = self
+    /// Returns the local dates of the earliest and the latest data in
+    /// `zone`: lead creations, stage moves, won deals and campaign periods.
+    pub fn span(&self, zone: chrono_tz::Tz) -> Option<(NaiveDate, NaiveDate)> {
+        let lead_moments = self.leads.iter().flat_map(|lead| {
+            std::iter::once(lead.created_at).chain(lead.reached.iter().flatten().copied())
+        });
+        let moments = lead_moments.chain(self.deals.iter().map(|deal| deal.won_at));
+        let (first, last) = moments.fold(
+            (None, None),
+            |(first, last): (Option<i64>, Option<i64>), at| {
+                (
+                    Some(first.map_or(at, |f| f.min(at))),
+                    Some(last.map_or(at, |l| l.max(at))),
+                )
+            },
+        );
+        let campaign_days = self
             .campaigns
             .iter()
-            .filter_map(|campaign| campaign.period.map(|(start, _)| start))
-            .min();
-        (instant, campaign)
+            .filter_map(|campaign| campaign.period)
+            .flat_map(|(start, end)| [start, end]);
+        let days: Vec<NaiveDate> = [first, last]
+            .into_iter()
+            .flatten()
+            .map(|at| super::range::local_date(at, zone))
+            .chain(campaign_days)
+            .collect();
+        Some((*days.iter().min()?, *days.iter().max()?))
     }
 
     fn load_campaigns(

@@ -31,7 +31,8 @@ pub enum RangeRequest {
     ThisQuarter,
     /// From 1 January up to and including today.
     YearToDate,
-    /// From the day of the earliest lead, deal or campaign up to today.
+    /// From the day of the earliest to the day of the latest lead, stage
+    /// move, won deal or campaign, or today alone when there is no data.
     #[default]
     AllTime,
     /// Local dates (YYYY-MM-DD), both inclusive. A missing `from` starts at
@@ -138,15 +139,15 @@ pub fn parse_zone(text: &str) -> Result<Tz> {
 }
 
 /// Resolves `request` to local dates. `today` is the current local date and
-/// `earliest` the local date of the earliest data (used by `AllTime` and by
-/// a custom range without a start).
+/// `data_span` the local dates of the earliest and latest data (used by
+/// `AllTime` and by a custom range without a start).
 pub fn resolve(
     request: &RangeRequest,
     zone: Tz,
     today: NaiveDate,
-    earliest: Option<NaiveDate>,
+    data_span: Option<(NaiveDate, NaiveDate)>,
 ) -> Result<LocalRange> {
-    let first_data_day = earliest.unwrap_or(today).min(today);
+    let (first_data_day, last_data_day) = data_span.unwrap_or((today, today));
     let days_back = |days: u64| today.checked_sub_days(Days::new(days)).unwrap_or(today);
     let month_start = today.with_day(1).unwrap_or(today);
 
@@ -163,7 +164,7 @@ pub fn resolve(
             let start = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
             (start, today)
         }
-        RangeRequest::AllTime => (first_data_day, today.max(first_data_day)),
+        RangeRequest::AllTime => (first_data_day, last_data_day),
         RangeRequest::Custom { from, to } => {
             let to = match to.as_deref().filter(|t| !t.trim().is_empty()) {
                 Some(text) => parse_date("end date", text)?,
@@ -278,7 +279,8 @@ mod tests {
         let today = date("2024-05-15");
         let zone = AMSTERDAM;
         let check = |request: RangeRequest, from: &str| {
-            let range = resolve(&request, zone, today, Some(date("2023-01-10"))).unwrap();
+            let span = Some((date("2023-01-10"), today));
+            let range = resolve(&request, zone, today, span).unwrap();
             assert_eq!(range.from, date(from), "{request:?}");
             assert_eq!(range.to, today, "{request:?}");
         };
@@ -288,6 +290,19 @@ mod tests {
         check(RangeRequest::ThisQuarter, "2024-04-01");
         check(RangeRequest::YearToDate, "2024-01-01");
         check(RangeRequest::AllTime, "2023-01-10");
+    }
+
+    #[test]
+    fn all_time_ends_at_latest_data() {
+        let span = Some((date("2017-06-14"), date("2018-10-01")));
+        let range = resolve(&RangeRequest::AllTime, AMSTERDAM, date("2024-05-15"), span).unwrap();
+        assert_eq!(range.from, date("2017-06-14"));
+        assert_eq!(range.to, date("2018-10-01"));
+        let empty = resolve(&RangeRequest::AllTime, AMSTERDAM, date("2024-05-15"), None).unwrap();
+        assert_eq!(
+            (empty.from, empty.to),
+            (date("2024-05-15"), date("2024-05-15"))
+        );
     }
 
     #[test]

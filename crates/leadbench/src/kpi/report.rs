@@ -252,15 +252,7 @@ pub fn build(
 
     // Dates: the range, the previous period and the trend buckets.
     let today = range::local_date(now, zone);
-    let (earliest_instant, earliest_campaign) = facts.earliest();
-    let earliest = [
-        earliest_instant.map(|at| range::local_date(at, zone)),
-        earliest_campaign,
-    ]
-    .into_iter()
-    .flatten()
-    .min();
-    let current = range::resolve(&request.range, zone, today, earliest)?;
+    let current = range::resolve(&request.range, zone, today, facts.span(zone))?;
     let previous = match request.range {
         RangeRequest::AllTime => None,
         _ => current.previous(zone),
