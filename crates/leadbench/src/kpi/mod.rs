@@ -7,6 +7,7 @@
 //! - [`metrics`]: the KPI formulas. An undefined ratio is `None` with a reason.
 //! - [`series`]: tallies per period, channel and campaign, the funnel, histograms.
 //! - [`report`]: the request and result types the app and the CLI use.
+//! - [`cards`]: the six KPI cards with change and trend.
 //! - [`export`]: the KPI table as CSV.
 //! - [`cache`]: [`Dashboard`], which keeps the facts between requests.
 //! - [`charts`]: the dashboard charts as SVG or PNG.
@@ -28,6 +29,7 @@
 //! - ROI = (revenue of deals won in the period - spend) / spend x 100.
 
 pub mod cache;
+pub mod cards;
 pub mod charts;
 pub mod cli;
 pub mod export;
@@ -42,10 +44,11 @@ use rusqlite::Connection;
 
 use crate::error::Result;
 pub use cache::Dashboard;
+pub use cards::{KpiCard, KpiId, KpiUnit};
 pub use facts::{Facts, FitScoreColumnPlaceholder, FitScores};
 pub use metrics::{NaReason, NotAvailable};
 pub use range::{BucketSize, RangeRequest};
-pub use report::{KpiCard, KpiFigures, KpiFilters, KpiId, KpiReport, KpiRequest, KpiUnit};
+pub use report::{KpiFigures, KpiFilters, KpiReport, KpiRequest};
 
 /// Computes the dashboard for `request` from the database, as of now. The
 /// app should keep a [`Dashboard`] instead, which skips reading the facts
