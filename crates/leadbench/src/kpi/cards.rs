@@ -52,7 +52,8 @@ pub struct KpiCard {
     /// Records left out of the value: customers with a negative time to
     /// conversion, and 0 for the other cards.
     pub excluded: u32,
-    /// Value per bucket of [`KpiReport::buckets`], `None` where undefined.
+    /// Value per bucket of [`super::KpiReport::buckets`], `None` where
+    /// undefined.
     pub trend: Vec<Option<f64>>,
 }
 

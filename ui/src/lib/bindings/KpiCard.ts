@@ -31,6 +31,7 @@ change: number | null,
  */
 excluded: number, 
 /**
- * Value per bucket of [`KpiReport::buckets`], `None` where undefined.
+ * Value per bucket of [`super::KpiReport::buckets`], `None` where
+ * undefined.
  */
 trend: Array<number | null>, };
