@@ -1,5 +1,8 @@
 //! Charts drawn with plotters into SVG text. The app shows the SVG as an
 //! image, so text inside a chart is never interpreted as markup or script.
+//!
+//! Plotters measures and draws text with the font that [`register_fonts`]
+//! registers, so every function that draws a chart calls it first.
 
 use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -15,6 +18,23 @@ pub enum Theme {
     #[default]
     Light,
     Dark,
+}
+
+/// Liberation Sans Regular (SIL Open Font License 1.1, see
+/// `assets/fonts/OFL.txt`), metric-compatible with Arial, so SVG text laid
+/// out with it fits when a browser draws it with its own sans-serif font.
+pub(crate) const SANS_SERIF: &[u8] = include_bytes!("../assets/fonts/LiberationSans-Regular.ttf");
+
+/// Registers the bundled font as plotters' `sans-serif` family. Plotters is
+/// built with `ab_glyph` and without system fonts, so text fails to draw
+/// until this has run. Calling it again does nothing.
+pub fn register_fonts() {
+    static REGISTER: std::sync::Once = std::sync::Once::new();
+    REGISTER.call_once(|| {
+        if plotters::style::register_font("sans-serif", FontStyle::Normal, SANS_SERIF).is_err() {
+            tracing::error!("the bundled chart font could not be read");
+        }
+    });
 }
 
 struct Palette {
@@ -56,6 +76,7 @@ pub fn bar_chart_svg(
             "give one label for every value, and at least one value",
         ));
     }
+    register_fonts();
     let colors = palette(theme);
     let mut svg = String::new();
     {

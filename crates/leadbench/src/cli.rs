@@ -65,6 +65,10 @@ enum Command {
         #[command(subcommand)]
         command: crate::nurture::cli::NurtureCommand,
     },
+    /// Print the six KPIs for a date range, in total and per channel.
+    Kpi(crate::kpi::cli::KpiArgs),
+    /// Draw a dashboard chart into an SVG or PNG file.
+    Chart(crate::kpi::cli::ChartArgs),
 }
 
 /// Runs the tool with the process arguments and returns its exit code.
@@ -189,6 +193,8 @@ fn run(cli: Cli) -> Result<String> {
             }
         }
         Command::Nurture { command } => crate::nurture::cli::run(&mut db, command, cli.json),
+        Command::Kpi(args) => crate::kpi::cli::run_kpi(&db, &args, cli.json),
+        Command::Chart(args) => crate::kpi::cli::run_chart(&db, &args, cli.json),
         Command::Stats => {
             let stats = crate::leads::stats(db.conn())?;
             if cli.json {

@@ -9,6 +9,7 @@
 //! - [`settings`]: language, currency and time zone, stored in the database.
 //! - [`charts`]: SVG charts drawn with plotters.
 //! - [`nurture`]: nurture sequences, their scheduler and e-mail outbox.
+//! - [`kpi`]: the KPI dashboard: ranges, the six KPIs, trends, its charts.
 //! - [`cli`]: the `leadbench` command-line tool.
 
 pub mod board;
@@ -17,6 +18,7 @@ pub mod cli;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod kpi;
 pub mod leads;
 pub mod model;
 pub mod nurture;

@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0001_initial.sql"),
     include_str!("sql/0002_board.sql"),
     include_str!("sql/0003_nurture.sql"),
+    include_str!("sql/0004_kpi_indexes.sql"),
 ];
 
 /// The schema version this build of Leadbench writes.

@@ -1,0 +1,136 @@
+//! Keeps the facts between dashboard requests, so a filter or range change
+//! only recomputes the KPIs and charts, and the facts are read again only
+//! after the data has changed.
+
+use rusqlite::Connection;
+
+use super::charts::{self, ChartFormat, ChartRequest};
+use super::facts::{Facts, FitScores};
+use super::report::{self, KpiReport, KpiRequest};
+use crate::error::Result;
+
+/// The dashboard of one connection, with the facts of its last request.
+pub struct Dashboard {
+    fit: Box<dyn FitScores + Send + Sync>,
+    facts: Option<(DataVersion, Facts)>,
+}
+
+/// State of the database as seen from one connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct DataVersion {
+    /// Changes when another connection commits (`PRAGMA data_version`).
+    others: i64,
+    /// Rows changed by this connection so far (`sqlite3_total_changes`).
+    own: u64,
+}
+
+impl DataVersion {
+    fn of(conn: &Connection) -> Result<DataVersion> {
+        Ok(DataVersion {
+            others: conn.query_row("PRAGMA data_version", [], |row| row.get(0))?,
+            own: conn.total_changes(),
+        })
+    }
+}
+
+impl Dashboard {
+    /// Creates a dashboard that reads fit scores from `fit`.
+    pub fn new(fit: Box<dyn FitScores + Send + Sync>) -> Dashboard {
+        Dashboard { fit, facts: None }
+    }
+
+    /// Computes the report for `request` as of `now` (UTC seconds), reading
+    /// the facts again only when the database changed since the last call.
+    /// Always pass the same connection: the change check is per connection.
+    pub fn report_at(
+        &mut self,
+        conn: &Connection,
+        request: &KpiRequest,
+        now: i64,
+    ) -> Result<KpiReport> {
+        let settings = crate::settings::load(conn)?;
+        let zone = super::time_zone(request.time_zone.as_deref(), settings.time_zone.as_deref())?;
+
+        let version = DataVersion::of(conn)?;
+        let facts = match self.facts.take() {
+            Some((seen, facts)) if seen == version => facts,
+            _ => Facts::load(conn, self.fit.as_ref())?,
+        };
+        let result = report::build(&facts, request, zone, &settings.currency, now);
+        self.facts = Some((version, facts));
+        result
+    }
+
+    /// Computes the report for `request` as of now.
+    pub fn report(&mut self, conn: &Connection, request: &KpiRequest) -> Result<KpiReport> {
+        self.report_at(conn, request, crate::time::now())
+    }
+
+    /// Draws the chart of `request` in `format`, reusing the facts as
+    /// [`Dashboard::report`] does. SVG comes back as UTF-8 bytes.
+    pub fn chart(
+        &mut self,
+        conn: &Connection,
+        request: &ChartRequest,
+        format: ChartFormat,
+    ) -> Result<Vec<u8>> {
+        let report = self.report(conn, &request.kpi)?;
+        let size = (request.width, request.height);
+        charts::render(
+            &report,
+            request.chart,
+            format,
+            size,
+            request.theme,
+            &request.labels,
+        )
+    }
+}
+
+impl Default for Dashboard {
+    fn default() -> Self {
+        Dashboard::new(Box::new(super::facts::FitScoreColumnPlaceholder))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kpi::range::RangeRequest;
+
+    #[test]
+    fn new_lead_is_seen_after_write() {
+        let db = crate::Database::open_in_memory().unwrap();
+        let request = KpiRequest {
+            range: RangeRequest::AllTime,
+            time_zone: Some("UTC".into()),
+            ..KpiRequest::default()
+        };
+        let now = 1_733_011_200;
+        let mut dashboard = Dashboard::default();
+        assert_eq!(
+            dashboard
+                .report_at(db.conn(), &request, now)
+                .unwrap()
+                .totals
+                .leads,
+            0
+        );
+
+        db.conn()
+            .execute(
+                "INSERT INTO leads (stage, stage_changed_at, created_at, updated_at)
+                 VALUES ('new', ?1, ?1, ?1)",
+                [now - 60],
+            )
+            .unwrap();
+        assert_eq!(
+            dashboard
+                .report_at(db.conn(), &request, now)
+                .unwrap()
+                .totals
+                .leads,
+            1
+        );
+    }
+}
