@@ -17,7 +17,7 @@ use crate::Database;
 #[command(
     name = "leadbench",
     version,
-    about = "Local-first lead database: demo data, leads and stage counts"
+    about = "Local-first lead database: demo data, leads, stage counts, CSV import and export"
 )]
 struct Cli {
     /// Database file to use (default: LEADBENCH_DB, else leadbench.db in the app-data folder).
@@ -60,6 +60,12 @@ enum Command {
     },
     /// Count leads per stage.
     Stats,
+    /// Import leads, outcomes or activity from a CSV file.
+    #[command(subcommand)]
+    Import(crate::import::cli::ImportCommand),
+    /// Export leads to a CSV file.
+    #[command(subcommand)]
+    Export(crate::import::cli::ExportCommand),
 }
 
 /// Runs the tool with the process arguments and returns its exit code.
@@ -108,6 +114,8 @@ fn run(cli: Cli) -> Result<String> {
     let mut db = Database::open(&path)?;
 
     match cli.command {
+        Command::Import(command) => crate::import::cli::run_import(&mut db, command, cli.json),
+        Command::Export(command) => crate::import::cli::run_export(&db, command, cli.json),
         Command::Demo { leads, seed, until } => {
             let until = match until {
                 Some(text) => crate::time::parse_instant("--until", &text)?,

@@ -7,6 +7,8 @@
 //! - [`demo`]: the deterministic demo data generator.
 //! - [`settings`]: language, currency and time zone, stored in the database.
 //! - [`charts`]: SVG charts drawn with plotters.
+//! - [`import`]: reading lead, outcome and activity CSV files, import history and undo.
+//! - [`export`]: writing leads to CSV files that spreadsheets open safely.
 //! - [`cli`]: the `leadbench` command-line tool.
 
 pub mod charts;
@@ -14,6 +16,8 @@ pub mod cli;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod export;
+pub mod import;
 pub mod leads;
 pub mod model;
 pub mod settings;
