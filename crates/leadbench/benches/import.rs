@@ -1,0 +1,185 @@
+//! Import speed: a generated 100,000-lead CSV file (12 columns, 5 %
+//! duplicates, a few bad rows) imported into an empty database and into
+//! one that already holds 1,000,000 leads, next to the `sqlite3` shell's
+//! `.import` of the same file into a plain table, all in the same run.
+//!
+//! Run with `cargo bench -p leadbench --bench import`. Needs the `sqlite3`
+//! command-line shell on the PATH (Debian package `sqlite3`).
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use leadbench::import::{self, Control, ImportKind, ImportRequest};
+use leadbench::Database;
+
+const ROWS: usize = 100_000;
+const EXISTING_LEADS: i64 = 1_000_000;
+const RUNS: usize = 3;
+
+/// Writes the benchmark file: every 20th row repeats an earlier person
+/// with other capitals and spaces (5 % duplicates), and every 10,000th row
+/// has an invalid e-mail address or an impossible date.
+fn write_csv(path: &Path) {
+    let mut text = String::with_capacity(ROWS * 160);
+    text.push_str("Email,First name,Last name,Company,Job title,Phone,Country,Industry,Source,Created,Consent,Notes\n");
+    let titles = [
+        "Head of Sales",
+        "CMO",
+        "Office manager",
+        "CTO",
+        "Inkoper",
+        "Directeur",
+    ];
+    let sources = ["webinar", "linkedin", "website", "referral", "trade_fair"];
+    for i in 0..ROWS {
+        let person = if i % 20 == 19 { i - 7 } else { i };
+        let mut email = format!("person{person}@company{}.example", person % 20_000);
+        if i % 20 == 19 {
+            email = format!(" {} ", email.to_uppercase());
+        }
+        if i % 10_000 == 5_000 {
+            email = "not an address".to_owned();
+        }
+        let day = if i % 10_000 == 7_000 { 31 } else { i % 28 + 1 };
+        let month = if day == 31 { 4 } else { i % 12 + 1 };
+        writeln!(
+            text,
+            "{email},Anna{person},\"Jansen, {person}\",Company {} B.V.,{},+31 6 {:08},NL,Software,{},{day:02}-{month:02}-2024,{},note {i}",
+            person % 20_000,
+            titles[i % titles.len()],
+            person,
+            sources[i % sources.len()],
+            if i % 3 == 0 { "yes" } else { "no" },
+        )
+        .unwrap();
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+/// Fills a database with `count` leads and their accounts and stage rows,
+/// the way an earlier import would leave them.
+fn fill(path: &Path, count: i64) {
+    let mut db = Database::open(path).unwrap();
+    let tx = db.write().unwrap();
+    tx.execute_batch(&format!(
+        "INSERT INTO accounts (name, created_at)
+           WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000)
+           SELECT 'Existing ' || i, 1700000000 FROM n;
+         INSERT INTO leads (external_id, email, first_name, last_name, job_title, account_id, source, stage,
+                            stage_changed_at, created_at, updated_at)
+           WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count})
+           SELECT 'X-' || i, 'old' || (i * 7919 % {count}) || '.' || i || '@customer' || (i % 50000) || '.example',
+                  'First' || i, 'Last' || i, 'Buyer', i % 50000 + 1, 'website', 'mql',
+                  1700000000 + i, 1700000000 + i, 1700000000 + i
+           FROM n;
+         INSERT INTO stage_changes (lead_id, from_stage, to_stage, changed_at, reason)
+           SELECT id, NULL, 'mql', created_at, 'import' FROM leads;"
+    ))
+    .unwrap();
+    tx.commit().unwrap();
+    db.conn()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+}
+
+fn copy_database(from: &Path, to: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", to.display()));
+    }
+    std::fs::copy(from, to).unwrap();
+}
+
+fn time_sqlite3(csv: &Path, dir: &Path) -> Option<Duration> {
+    let db = dir.join("sqlite3.db");
+    let _ = std::fs::remove_file(&db);
+    let start = Instant::now();
+    let status = Command::new("sqlite3")
+        .arg(&db)
+        .arg(".mode csv")
+        .arg(format!(".import {} plain", csv.display()))
+        .status()
+        .ok()?;
+    let elapsed = start.elapsed();
+    status.success().then_some(elapsed)
+}
+
+fn time_import(csv: &Path, db_path: &Path) -> (Duration, import::ImportReport) {
+    let mut db = Database::open(db_path).unwrap();
+    let request = ImportRequest {
+        path: csv.to_owned(),
+        kind: ImportKind::Leads,
+        ..ImportRequest::default()
+    };
+    let start = Instant::now();
+    let report = import::run(&mut db, &request, &mut Control::default()).unwrap();
+    (start.elapsed(), report)
+}
+
+fn best(times: &[Duration]) -> Duration {
+    times.iter().min().copied().unwrap_or_default()
+}
+
+fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("leads-100k.csv");
+    write_csv(&csv);
+    let size = std::fs::metadata(&csv).unwrap().len();
+    println!("file: {ROWS} rows, 12 columns, {:.1} MB", size as f64 / 1e6);
+
+    let sqlite3: Vec<Duration> = (0..RUNS)
+        .filter_map(|_| time_sqlite3(&csv, dir.path()))
+        .collect();
+
+    let empty_template = dir.path().join("empty-template.db");
+    Database::open(&empty_template).unwrap();
+    let mut empty_times = Vec::new();
+    let mut report = None;
+    for _ in 0..RUNS {
+        let target = dir.path().join("empty.db");
+        copy_database(&empty_template, &target);
+        let (elapsed, run_report) = time_import(&csv, &target);
+        empty_times.push(elapsed);
+        report = Some(run_report);
+    }
+
+    let fill_start = Instant::now();
+    let full_template = dir.path().join("full-template.db");
+    fill(&full_template, EXISTING_LEADS);
+    println!(
+        "filled {EXISTING_LEADS} leads in {:.1} s",
+        fill_start.elapsed().as_secs_f64()
+    );
+    let mut full_times = Vec::new();
+    for _ in 0..RUNS {
+        let target = dir.path().join("full.db");
+        copy_database(&full_template, &target);
+        full_times.push(time_import(&csv, &target).0);
+    }
+
+    let report = report.unwrap();
+    println!(
+        "report: created {}, updated {}, skipped {}, rejected {}",
+        report.created, report.updated, report.skipped, report.rejected
+    );
+    let empty = best(&empty_times).as_secs_f64();
+    let full = best(&full_times).as_secs_f64();
+    println!("leadbench import, empty database:      {empty:.3} s (best of {RUNS})");
+    println!("leadbench import, {EXISTING_LEADS} leads:      {full:.3} s (best of {RUNS})");
+    println!(
+        "ratio with 1M leads vs empty:           {:.2}x (target at most 1.5x)",
+        full / empty
+    );
+    match sqlite3.is_empty() {
+        true => println!("sqlite3 .import: not measured (sqlite3 shell missing or failed)"),
+        false => {
+            let baseline = best(&sqlite3).as_secs_f64();
+            println!("sqlite3 .import into a plain table:    {baseline:.3} s (best of {RUNS})");
+            println!(
+                "ratio vs sqlite3 .import:               {:.2}x (target at most 2x)",
+                empty / baseline
+            );
+        }
+    }
+}
