@@ -127,17 +127,10 @@ pub fn export_leads(
     if options.bom {
         file.write_all(b"\xEF\xBB\xBF").map_err(io_error)?;
     }
-    let mut csv = csv::WriterBuilder::new()
-        .delimiter(options.delimiter as u8)
-        .from_writer(file);
-    let csv_error = |error: csv::Error| {
-        Error::invalid("export file", path.display().to_string(), error.to_string())
-    };
-
+    let delimiter = options.delimiter as u8;
     let mut header: Vec<Cow<'_, str>> = COLUMNS.iter().map(|c| Cow::Borrowed(*c)).collect();
     header.extend(custom_keys.iter().map(|k| guard_formula(k)));
-    csv.write_record(header.iter().map(|h| h.as_ref()))
-        .map_err(csv_error)?;
+    write_record(&mut file, header.iter().map(|h| h.as_ref()), delimiter).map_err(io_error)?;
 
     let sql = format!(
         "SELECT l.external_id, l.email, l.first_name, l.last_name, l.phone, l.job_title, a.name, a.domain,
@@ -179,14 +172,10 @@ pub fn export_leads(
             };
             cells.push(guard_formula(&value).into_owned());
         }
-        csv.write_record(&cells).map_err(csv_error)?;
+        write_record(&mut file, cells.iter().map(String::as_str), delimiter).map_err(io_error)?;
         count += 1;
     }
 
-    let file = csv.into_inner().map_err(|error| Error::Io {
-        path: partial.clone(),
-        source: error.into_error(),
-    })?;
     file.into_inner()
         .map_err(|error| io_error(error.into_error()))?
         .sync_all()
@@ -199,6 +188,34 @@ pub fn export_leads(
         rows: count,
         path: path.display().to_string(),
     })
+}
+
+/// Writes one CSV record ending in CRLF. A cell is quoted when it holds
+/// the delimiter, a quote, a line break or a tab, or starts or ends with a
+/// space, so spreadsheets keep those characters.
+fn write_record<'a>(
+    out: &mut impl Write,
+    cells: impl Iterator<Item = &'a str>,
+    delimiter: u8,
+) -> std::io::Result<()> {
+    for (index, cell) in cells.enumerate() {
+        if index > 0 {
+            out.write_all(&[delimiter])?;
+        }
+        let needs_quotes = cell
+            .bytes()
+            .any(|b| b == delimiter || matches!(b, b'"' | b'\n' | b'\r' | b'\t'))
+            || cell.starts_with(' ')
+            || cell.ends_with(' ');
+        if needs_quotes {
+            out.write_all(b"\"")?;
+            out.write_all(cell.replace('"', "\"\"").as_bytes())?;
+            out.write_all(b"\"")?;
+        } else {
+            out.write_all(cell.as_bytes())?;
+        }
+    }
+    out.write_all(b"\r\n")
 }
 
 fn partial_path(path: &Path) -> PathBuf {

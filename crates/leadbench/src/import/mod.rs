@@ -326,7 +326,7 @@ pub fn run(
     control: &mut Control<'_>,
 ) -> Result<ImportReport> {
     let plan = plan::build(db.conn(), request, control)?;
-    plan.require_ready()?;
+    plan.require_ready(&request.path)?;
 
     // Foreign keys and CHECK constraints are not checked while importing:
     // every id the import writes was read or inserted in the same

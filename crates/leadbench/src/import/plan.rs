@@ -93,14 +93,14 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
-    /// Fails with every open problem when the import cannot run yet.
-    pub fn require_ready(&self) -> Result<()> {
+    /// Fails with every open problem when the import of `path` cannot run yet.
+    pub fn require_ready(&self, path: &Path) -> Result<()> {
         if self.problems.is_empty() {
             return Ok(());
         }
         Err(Error::invalid(
-            "import",
-            self.format.encoding.clone() + " file",
+            "file",
+            path.display().to_string(),
             self.problems.join("; "),
         ))
     }
