@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use rusqlite::{params, Transaction};
 
-use super::leads::{find_lead, read_key};
+use super::leads::{read_key, LeadFinder};
 use super::mapping::Field;
 use super::plan::{Context, Row};
 use super::{ImportReport, RowWriter, UnknownEventType};
@@ -108,21 +108,23 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-pub(super) struct ActivityWriter<'a> {
+pub(super) struct ActivityWriter<'a, 't> {
     ctx: Context<'a>,
+    finder: LeadFinder<'t>,
     unknown: BTreeMap<String, u64>,
 }
 
-impl<'a> ActivityWriter<'a> {
-    pub fn new(_tx: &Transaction<'_>, ctx: Context<'a>) -> Result<Self> {
+impl<'a, 't> ActivityWriter<'a, 't> {
+    pub fn new(tx: &'t Transaction<'_>, ctx: Context<'a>) -> Result<Self> {
         Ok(ActivityWriter {
             ctx,
+            finder: LeadFinder::new(tx)?,
             unknown: BTreeMap::new(),
         })
     }
 }
 
-impl RowWriter for ActivityWriter<'_> {
+impl RowWriter for ActivityWriter<'_, '_> {
     fn write_row(
         &mut self,
         tx: &Transaction<'_>,
@@ -158,7 +160,7 @@ impl RowWriter for ActivityWriter<'_> {
                 return Ok(());
             }
         };
-        let Some(lead) = find_lead(tx, &key)? else {
+        let Some(lead) = self.finder.find(&key)? else {
             let field = if key.email.is_some() {
                 Field::Email
             } else {

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Statement, Transaction};
 
 use super::history;
 use super::mapping::Field;
@@ -72,35 +72,51 @@ pub(super) fn read_key<'a>(row: &Row<'a>, report: &mut ImportReport) -> Option<L
 const MATCH_COLUMNS: &str =
     "id, import_id, external_id, stage, pinned, created_at, COALESCE(email, external_id, '')";
 
-/// Finds the lead for `key`: by e-mail first (the oldest lead with that
-/// address), then by external id.
-pub(super) fn find_lead(tx: &Transaction<'_>, key: &LeadKey<'_>) -> Result<Option<LeadMatch>> {
-    let read = |row: &rusqlite::Row<'_>| {
-        Ok(LeadMatch {
-            id: row.get(0)?,
-            import_id: row.get(1)?,
-            external_id: row.get(2)?,
-            stage: row.get(3)?,
-            pinned: row.get(4)?,
-            created_at: row.get(5)?,
-            label: row.get(6)?,
+/// Finds the lead for a row's key: by e-mail first (the oldest lead with
+/// that address), then by external id. It holds its prepared statements,
+/// because it runs once per row.
+pub(super) struct LeadFinder<'t> {
+    by_email: Statement<'t>,
+    by_external_id: Statement<'t>,
+}
+
+impl<'t> LeadFinder<'t> {
+    pub fn new(conn: &'t Connection) -> Result<Self> {
+        Ok(LeadFinder {
+            by_email: conn.prepare(&format!(
+                "SELECT {MATCH_COLUMNS} FROM leads WHERE email = ?1 ORDER BY id LIMIT 1"
+            ))?,
+            by_external_id: conn.prepare(&format!(
+                "SELECT {MATCH_COLUMNS} FROM leads WHERE external_id = ?1"
+            ))?,
         })
-    };
-    if let Some(email) = &key.email {
-        let mut stmt = tx.prepare_cached(&format!(
-            "SELECT {MATCH_COLUMNS} FROM leads WHERE email = ?1 ORDER BY id LIMIT 1"
-        ))?;
-        if let Some(found) = stmt.query_row([email], read).optional()? {
-            return Ok(Some(found));
+    }
+
+    pub fn find(&mut self, key: &LeadKey<'_>) -> Result<Option<LeadMatch>> {
+        let read = |row: &rusqlite::Row<'_>| {
+            Ok(LeadMatch {
+                id: row.get(0)?,
+                import_id: row.get(1)?,
+                external_id: row.get(2)?,
+                stage: row.get(3)?,
+                pinned: row.get(4)?,
+                created_at: row.get(5)?,
+                label: row.get(6)?,
+            })
+        };
+        if let Some(email) = &key.email {
+            if let Some(found) = self.by_email.query_row([email], read).optional()? {
+                return Ok(Some(found));
+            }
+        }
+        match key.external_id {
+            Some(external_id) => Ok(self
+                .by_external_id
+                .query_row([external_id], read)
+                .optional()?),
+            None => Ok(None),
         }
     }
-    if let Some(external_id) = key.external_id {
-        let mut stmt = tx.prepare_cached(&format!(
-            "SELECT {MATCH_COLUMNS} FROM leads WHERE external_id = ?1"
-        ))?;
-        return Ok(stmt.query_row([external_id], read).optional()?);
-    }
-    Ok(None)
 }
 
 /// Position of a stage on the way from New to SQL; Customer and
@@ -137,8 +153,10 @@ fn split_full_name(full: &str) -> (Option<&str>, Option<&str>) {
     }
 }
 
-pub(super) struct LeadWriter<'a> {
+pub(super) struct LeadWriter<'a, 't> {
     ctx: Context<'a>,
+    finder: LeadFinder<'t>,
+    insert: Statement<'t>,
     accounts: HashMap<String, i64>,
     campaigns: HashMap<String, i64>,
     /// Smallest id a lead created by this import can have: SQLite gives a
@@ -147,14 +165,22 @@ pub(super) struct LeadWriter<'a> {
     first_new_id: i64,
 }
 
-impl<'a> LeadWriter<'a> {
-    pub fn new(tx: &Transaction<'_>, ctx: Context<'a>) -> Result<Self> {
+impl<'a, 't> LeadWriter<'a, 't> {
+    pub fn new(tx: &'t Transaction<'_>, ctx: Context<'a>) -> Result<Self> {
         let first_new_id: i64 =
             tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM leads", [], |row| {
                 row.get(0)
             })?;
+        let insert = tx.prepare(
+            "INSERT INTO leads (external_id, email, first_name, last_name, phone, job_title, account_id, source,
+                                campaign_id, owner, stage, stage_changed_at, consent, created_at, updated_at,
+                                custom_fields, import_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?12, ?14, COALESCE(?15, '{}'), ?16)",
+        )?;
         Ok(LeadWriter {
             ctx,
+            finder: LeadFinder::new(tx)?,
+            insert,
             accounts: HashMap::new(),
             campaigns: HashMap::new(),
             first_new_id,
@@ -232,8 +258,9 @@ impl<'a> LeadWriter<'a> {
         let Some(name) = row.text(Field::Company) else {
             return Ok(None);
         };
-        let key = name.to_lowercase();
-        if let Some(id) = self.accounts.get(&key) {
+        // The cache matches exact names; other spellings go to the database,
+        // which compares names without regard to case.
+        if let Some(id) = self.accounts.get(name) {
             return Ok(Some(*id));
         }
 
@@ -274,7 +301,7 @@ impl<'a> LeadWriter<'a> {
         if self.accounts.len() >= ACCOUNT_CACHE_LIMIT {
             self.accounts.clear();
         }
-        self.accounts.insert(key, id);
+        self.accounts.insert(name.to_owned(), id);
         Ok(Some(id))
     }
 
@@ -320,13 +347,7 @@ impl<'a> LeadWriter<'a> {
         let stage = values.stage.unwrap_or(Stage::New);
         let account_id = self.account_id(tx, row, created_at)?;
         let campaign_id = self.campaign_id(tx, row)?;
-        tx.prepare_cached(
-            "INSERT INTO leads (external_id, email, first_name, last_name, phone, job_title, account_id, source,
-                                campaign_id, owner, stage, stage_changed_at, consent, created_at, updated_at,
-                                custom_fields, import_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?12, ?14, COALESCE(?15, '{}'), ?16)",
-        )?
-        .execute(params![
+        self.insert.execute(params![
             key.external_id,
             key.email,
             values.first_name,
@@ -445,7 +466,7 @@ impl<'a> LeadWriter<'a> {
     }
 }
 
-impl RowWriter for LeadWriter<'_> {
+impl RowWriter for LeadWriter<'_, '_> {
     fn finish(&mut self, tx: &Transaction<'_>, _report: &mut ImportReport) -> Result<()> {
         tx.execute(
             "INSERT INTO stage_changes (lead_id, from_stage, to_stage, changed_at, reason, actor, import_id)
@@ -481,7 +502,7 @@ impl RowWriter for LeadWriter<'_> {
 
         let existing = match policy {
             DuplicatePolicy::Create => None,
-            DuplicatePolicy::Update | DuplicatePolicy::Skip => find_lead(tx, &key)?,
+            DuplicatePolicy::Update | DuplicatePolicy::Skip => self.finder.find(&key)?,
         };
         match (existing, policy) {
             (Some(_), DuplicatePolicy::Skip) => report.skipped += 1,
@@ -507,7 +528,7 @@ impl RowWriter for LeadWriter<'_> {
     }
 }
 
-impl LeadWriter<'_> {
+impl LeadWriter<'_, '_> {
     fn external_id_taken(&self, tx: &Transaction<'_>, key: &LeadKey<'_>) -> Result<bool> {
         let Some(external_id) = key.external_id else {
             return Ok(false);

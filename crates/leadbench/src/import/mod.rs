@@ -366,7 +366,7 @@ fn write_all(
     };
 
     let context = plan::Context::new(&tx, request, plan, import_id, now)?;
-    let mut writer: Box<dyn RowWriter> = match request.kind {
+    let mut writer: Box<dyn RowWriter + '_> = match request.kind {
         ImportKind::Leads => Box::new(leads::LeadWriter::new(&tx, context)?),
         ImportKind::Outcomes => Box::new(outcomes::OutcomeWriter::new(&tx, context)?),
         ImportKind::Activity => Box::new(activity::ActivityWriter::new(&tx, context)?),

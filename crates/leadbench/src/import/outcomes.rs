@@ -10,7 +10,7 @@
 use rusqlite::{params, Transaction};
 
 use super::history;
-use super::leads::{find_lead, read_key, LeadMatch};
+use super::leads::{read_key, LeadFinder, LeadMatch};
 use super::mapping::Field;
 use super::plan::{Context, Row};
 use super::{ImportReport, RowWriter};
@@ -18,13 +18,17 @@ use crate::error::Result;
 use crate::model::Stage;
 use crate::time::to_rfc3339;
 
-pub(super) struct OutcomeWriter<'a> {
+pub(super) struct OutcomeWriter<'a, 't> {
     ctx: Context<'a>,
+    finder: LeadFinder<'t>,
 }
 
-impl<'a> OutcomeWriter<'a> {
-    pub fn new(_tx: &Transaction<'_>, ctx: Context<'a>) -> Result<Self> {
-        Ok(OutcomeWriter { ctx })
+impl<'a, 't> OutcomeWriter<'a, 't> {
+    pub fn new(tx: &'t Transaction<'_>, ctx: Context<'a>) -> Result<Self> {
+        Ok(OutcomeWriter {
+            ctx,
+            finder: LeadFinder::new(tx)?,
+        })
     }
 }
 
@@ -49,7 +53,7 @@ fn read_date(row: &Row<'_>, field: Field, report: &mut ImportReport) -> Option<O
     }
 }
 
-impl OutcomeWriter<'_> {
+impl OutcomeWriter<'_, '_> {
     /// Reads the row's dates, value and currency; rejects the row and
     /// returns `None` when one is invalid.
     fn read_outcome<'r>(&self, row: &Row<'r>, report: &mut ImportReport) -> Option<Outcome<'r>> {
@@ -138,7 +142,7 @@ impl OutcomeWriter<'_> {
     }
 }
 
-impl RowWriter for OutcomeWriter<'_> {
+impl RowWriter for OutcomeWriter<'_, '_> {
     fn write_row(
         &mut self,
         tx: &Transaction<'_>,
@@ -151,7 +155,7 @@ impl RowWriter for OutcomeWriter<'_> {
         let Some(outcome) = self.read_outcome(row, report) else {
             return Ok(());
         };
-        let Some(lead) = find_lead(tx, &key)? else {
+        let Some(lead) = self.finder.find(&key)? else {
             let field = if key.email.is_some() {
                 Field::Email
             } else {
