@@ -45,7 +45,7 @@ impl Default for ExportOptions {
     }
 }
 
-/// What [`export_leads`] wrote.
+/// Summary of [`export_leads`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct ExportSummary {
@@ -190,7 +190,7 @@ pub fn export_leads(
     })
 }
 
-/// Writes one CSV record ending in CRLF. A cell is quoted when it holds
+/// Writes one CSV record ending in CRLF. A cell is quoted when it contains
 /// the delimiter, a quote, a line break or a tab, or starts or ends with a
 /// space, so spreadsheets keep those characters.
 fn write_record<'a>(

@@ -1,6 +1,6 @@
 //! Writing activity rows: behaviour events of existing leads.
 //!
-//! Event types are mapped onto the scoring engine's types by name; other
+//! Event types are mapped onto the scoring engine's types by name. Other
 //! types are kept as written (lowercase, words joined by `_`) and listed in
 //! the report. Columns without a field become event properties.
 //!
@@ -19,7 +19,7 @@ use super::plan::{Context, Row};
 use super::{ImportReport, RowWriter, UnknownEventType};
 use crate::error::Result;
 
-/// Event types the scoring engine knows, with other names seen in exports.
+/// Event types of the scoring engine, with other names seen in exports.
 const EVENT_TYPES: &[(&str, &[&str])] = &[
     (
         "page_view",
@@ -89,7 +89,7 @@ const EVENT_TYPES: &[(&str, &[&str])] = &[
 
 /// Normalises an event type: lowercase, words joined by `_`, known
 /// synonyms replaced by the scoring engine's name. Returns the name and
-/// whether the scoring engine knows it.
+/// whether it is one of the scoring engine's types.
 pub fn normalize_event_type(text: &str) -> (String, bool) {
     let name = super::mapping::normalize_header(text).replace(['-', ' '], "_");
     for (known, synonyms) in EVENT_TYPES {

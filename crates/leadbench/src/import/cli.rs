@@ -42,7 +42,7 @@ pub struct ImportArgs {
     errors: Option<PathBuf>,
 }
 
-/// What to import.
+/// Kind of file to import.
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
     /// Import leads (people with account fields).
@@ -58,7 +58,7 @@ pub enum ImportCommand {
         /// Owner for rows without one.
         #[arg(long, value_name = "NAME")]
         owner: Option<String>,
-        /// What to do with rows that match a lead: update, skip or create.
+        /// Policy for rows that match a lead: update, skip or create.
         #[arg(long, default_value = "update")]
         duplicates: String,
     },
@@ -81,7 +81,7 @@ pub enum ImportCommand {
     },
 }
 
-/// What to export.
+/// Table to export.
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
     /// Export leads to a CSV file.
@@ -203,7 +203,7 @@ pub fn run_import(db: &mut Database, command: ImportCommand, as_json: bool) -> R
     }
 }
 
-/// The `--json` output of an import.
+/// Builds the `--json` output of an import.
 fn report_json(report: &ImportReport) -> serde_json::Value {
     let errors: Vec<_> = report
         .errors

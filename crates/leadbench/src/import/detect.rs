@@ -19,7 +19,7 @@ const SAMPLE_BYTES: usize = 64 * 1024;
 /// Delimiters tried, in order of preference when they fit equally well.
 pub const DELIMITERS: [char; 4] = [',', ';', '\t', '|'];
 
-/// How a CSV file is written.
+/// Encoding, delimiter and header row of a CSV file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct FileFormat {
@@ -39,7 +39,7 @@ pub struct FormatOverrides {
     pub has_header: Option<bool>,
 }
 
-/// How the encoding was found.
+/// Origin of the encoding choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
@@ -215,8 +215,8 @@ fn sniff_delimiter(text: &str) -> (char, bool) {
     }
 }
 
-/// A first row that holds an e-mail address, a date or a number is data,
-/// not a header.
+/// Returns false when the first row contains an e-mail address, a date or
+/// a number, because then it is data and not a header.
 fn first_row_is_header(text: &str, delimiter: char) -> bool {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter as u8)

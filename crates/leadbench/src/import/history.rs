@@ -148,7 +148,7 @@ pub struct ImportRecord {
     #[ts(type = "number")]
     pub warnings: u64,
     pub mapping: Vec<ColumnChoice>,
-    /// UTC, RFC 3339; null while the import stands.
+    /// UTC, RFC 3339. Null unless the import was undone.
     pub undone_at: Option<String>,
 }
 
@@ -205,7 +205,8 @@ pub struct UndoConflict {
     pub reason: String,
 }
 
-/// What [`undo`] did, or why it did nothing.
+/// Outcome of [`undo`]: the counts of what it removed, or the conflicts
+/// that stopped it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct UndoReport {

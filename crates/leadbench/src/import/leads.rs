@@ -72,8 +72,8 @@ pub(super) fn read_key<'a>(row: &Row<'a>, report: &mut ImportReport) -> Option<L
 const MATCH_COLUMNS: &str =
     "id, import_id, external_id, stage, pinned, created_at, COALESCE(email, external_id, '')";
 
-/// Finds the lead for a row's key: by e-mail first (the oldest lead with
-/// that address), then by external id. It holds its prepared statements,
+/// Lead look-up for a row's key: by e-mail first (the oldest lead with
+/// that address), then by external id. It keeps its statements prepared,
 /// because it runs once per row.
 pub(super) struct LeadFinder<'t> {
     by_email: Statement<'t>,

@@ -378,7 +378,7 @@ impl FromStr for Field {
     }
 }
 
-/// What a column fills.
+/// Target of a column: a field, a custom field or nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", content = "name", rename_all = "snake_case")]
 #[ts(export)]

@@ -192,9 +192,9 @@ impl RowWriter for OutcomeWriter<'_, '_> {
         ])?;
         if let Some(custom) = row.custom_json() {
             tx.prepare_cached(
-                "UPDATE leads SET custom_fields = json_patch(custom_fields, ?2) WHERE id = ?1",
+                "UPDATE leads SET custom_fields = json_patch(custom_fields, ?2), updated_at = ?3 WHERE id = ?1",
             )?
-            .execute(params![lead.id, custom])?;
+            .execute(params![lead.id, custom, self.ctx.now])?;
         }
 
         if let Some(won_at) = outcome.won_at {

@@ -123,6 +123,7 @@ fn split_date(text: &str) -> Option<DateParts> {
         Some(at) => (&text[..at], Some(text[at + 1..].trim())),
         None => (text, None),
     };
+
     let separator = date.chars().find(|c| matches!(c, '-' | '/' | '.'))?;
     let mut parts = date.split(separator);
     let (a, b, c) = (parts.next()?, parts.next()?, parts.next()?);
@@ -138,6 +139,7 @@ fn split_date(text: &str) -> Option<DateParts> {
     let (first, first_digits) = number(a)?;
     let (second, _) = number(b)?;
     let (third, third_digits) = number(c)?;
+
     let (time, offset) = match time.filter(|t| !t.is_empty()) {
         Some(time) => {
             let (clock, offset) = split_offset(time)?;
@@ -220,7 +222,7 @@ pub struct DateColumn {
     with_time: u64,
 }
 
-/// How a date column is read, decided from all its values.
+/// Order a date column is read in, decided from all its values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", content = "order", rename_all = "snake_case")]
 #[ts(export)]
@@ -269,8 +271,8 @@ impl DateColumn {
         self.with_time * 2 > self.values
     }
 
-    /// Decides the column's order. An order the caller chose always wins;
-    /// otherwise the order under which more values are valid dates wins,
+    /// Decides the column's order. An order the caller chose always wins.
+    /// Otherwise the order under which more values are valid dates wins,
     /// and a tie with at least one year-last value is ambiguous.
     pub fn decide(&self, chosen: Option<DateOrder>) -> DateDecision {
         if let Some(order) = chosen {
@@ -358,7 +360,7 @@ pub struct MoneyColumn {
     comma_only: u64,
 }
 
-/// How a money column is read.
+/// Decimal mark a money column is read with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct MoneyDecision {

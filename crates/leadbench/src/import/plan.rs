@@ -32,7 +32,7 @@ pub struct ColumnPlan {
     pub money: Option<MoneyDecision>,
 }
 
-/// What [`inspect`] found: the file's format, each column's target and
+/// Result of [`inspect`]: the file's format, each column's target and
 /// format, the first rows and anything the caller must decide first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -51,7 +51,17 @@ pub struct Inspection {
 
 /// Reads the whole file once and returns how [`super::run`] would read it.
 pub fn inspect(conn: &Connection, request: &ImportRequest) -> Result<Inspection> {
-    let plan = build(conn, request, &mut Control::default())?;
+    inspect_with(conn, request, &mut Control::default())
+}
+
+/// Works like [`inspect`], reporting progress while it scans the file and
+/// stopping with [`crate::Error::Cancelled`] when `control` cancels.
+pub fn inspect_with(
+    conn: &Connection,
+    request: &ImportRequest,
+    control: &mut Control<'_>,
+) -> Result<Inspection> {
+    let plan = build(conn, request, control)?;
     let columns = plan
         .headers
         .iter()

@@ -2,6 +2,6 @@
 import type { DateOrder } from "./DateOrder";
 
 /**
- * How a date column is read, decided from all its values.
+ * Order a date column is read in, decided from all its values.
  */
 export type DateDecision = { "kind": "empty" } | { "kind": "order", "order": DateOrder } | { "kind": "ambiguous" };

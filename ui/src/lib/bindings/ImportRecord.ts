@@ -11,6 +11,6 @@ export type ImportRecord = { id: bigint, kind: ImportKind, file_name: string,
  */
 imported_at: string, created: number, updated: number, skipped: number, rejected: number, warnings: number, mapping: Array<ColumnChoice>, 
 /**
- * UTC, RFC 3339; null while the import stands.
+ * UTC, RFC 3339. Null unless the import was undone.
  */
 undone_at: string | null, };

@@ -6,7 +6,7 @@ import type { RowError } from "./RowError";
 import type { UnknownEventType } from "./UnknownEventType";
 
 /**
- * What an import did, or in a dry run would do. For leads, `created` and
+ * Counts and rejected rows of an import, or of a dry run. For leads, `created` and
  * `updated` count leads; for outcomes they count deals; for activity,
  * events. `skipped` counts rows left out on purpose (duplicates).
  */

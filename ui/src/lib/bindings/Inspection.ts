@@ -3,7 +3,7 @@ import type { ColumnPlan } from "./ColumnPlan";
 import type { Detection } from "./Detection";
 
 /**
- * What [`inspect`] found: the file's format, each column's target and
+ * Result of [`inspect`]: the file's format, each column's target and
  * format, the first rows and anything the caller must decide first.
  */
 export type Inspection = { detection: Detection, columns: Array<ColumnPlan>, 

@@ -2,7 +2,7 @@
 import type { DecimalMark } from "./DecimalMark";
 
 /**
- * How a money column is read.
+ * Decimal mark a money column is read with.
  */
 export type MoneyDecision = { decimal_mark: DecimalMark, 
 /**

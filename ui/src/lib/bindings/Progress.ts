@@ -8,4 +8,9 @@ export type Progress = { phase: Phase, rows_done: number,
 /**
  * Number of data rows; 0 while scanning, because it is not known yet.
  */
-rows_total: number, bytes_done: number, bytes_total: number, };
+rows_total: number, 
+/**
+ * Bytes read so far, counted after decoding to UTF-8; for files in
+ * other encodings this is an estimate of the position in the file.
+ */
+bytes_done: number, bytes_total: number, };

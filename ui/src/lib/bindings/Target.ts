@@ -2,6 +2,6 @@
 import type { Field } from "./Field";
 
 /**
- * What a column fills.
+ * Target of a column: a field, a custom field or nothing.
  */
 export type Target = { "kind": "field", "name": Field } | { "kind": "custom", "name": string } | { "kind": "ignore" };

@@ -2,7 +2,8 @@
 import type { UndoConflict } from "./UndoConflict";
 
 /**
- * What [`undo`] did, or why it did nothing.
+ * Outcome of [`undo`]: the counts of what it removed, or the conflicts
+ * that stopped it.
  */
 export type UndoReport = { import_id: bigint, 
 /**
