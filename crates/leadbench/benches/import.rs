@@ -1,7 +1,8 @@
-//! Import speed: a generated 100,000-lead CSV file (12 columns, 5 %
-//! duplicates, a few bad rows) imported into an empty database and into
-//! one that already contains 1,000,000 leads, next to the `sqlite3` shell's
-//! `.import` of the same file into a plain table, all in the same run.
+//! Import speed of a generated 100,000-lead CSV file (12 columns, 5 %
+//! duplicates, a few bad rows). The file is imported into an empty database
+//! and into one that already contains 1,000,000 leads. The `sqlite3` shell's
+//! `.import` of the same file into a plain table is the baseline, measured
+//! in the same run.
 //!
 //! Run with `cargo bench -p leadbench --bench import`. Needs the `sqlite3`
 //! command-line shell on the PATH (Debian package `sqlite3`).

@@ -178,6 +178,8 @@ pub(crate) fn build(
     } else {
         preview.push(record.iter().map(str::to_owned).collect());
         rows = 1;
+        // NOTE: without a header row no column maps automatically: every
+        // column becomes a custom field until the caller maps it.
         (1..=record.len()).map(|n| format!("Column {n}")).collect()
     };
 
