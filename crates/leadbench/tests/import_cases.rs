@@ -7,7 +7,7 @@ use common::{case, request, TestDb};
 use leadbench::export::{export_leads, ExportOptions};
 use leadbench::import::detect::{open_csv, FormatOverrides};
 use leadbench::import::parse::{parse_money, DecimalMark, MoneyColumn};
-use leadbench::import::{self, DateOrder, Field, ImportKind, Target};
+use leadbench::import::{self, DateOrder, Field, ImportKind, RowProblem, Target};
 use leadbench::ErrorKind;
 
 #[test]
@@ -104,6 +104,7 @@ fn quoted_line_breaks_stay_in_values() {
     assert_eq!((report.created, report.rejected), (3, 1));
     assert_eq!(report.errors[0].line, 5, "record 3 starts on line 5");
     assert_eq!(report.errors[0].column, "email");
+    assert_eq!(report.errors[0].problem, RowProblem::MissingLeadKey);
 
     assert_eq!(
         test.text("SELECT a.name FROM leads l JOIN accounts a ON a.id = l.account_id WHERE l.first_name = 'Joris'"),

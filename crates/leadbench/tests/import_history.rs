@@ -10,7 +10,7 @@ use common::{request, TestDb};
 use leadbench::import::mapping::{load_mapping, save_mapping};
 use leadbench::import::{
     self, history, ColumnChoice, Control, DuplicatePolicy, Field, ImportKind, ImportRequest, Phase,
-    Target,
+    RowProblem, Target,
 };
 use leadbench::ErrorKind;
 
@@ -42,6 +42,7 @@ fn dry_run_reports_and_changes_nothing() {
     assert_eq!(report.import_id, None);
     assert_eq!(report.errors[0].line, 4);
     assert_eq!(report.errors[0].value, "not-an-address");
+    assert_eq!(report.errors[0].problem, RowProblem::InvalidEmail);
     assert_eq!(test.count("SELECT COUNT(*) FROM leads"), 0);
     assert_eq!(test.count("SELECT COUNT(*) FROM imports"), 0);
 

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use common::{day, olist, TestDb};
-use leadbench::import::{ImportKind, ImportRequest};
+use leadbench::import::{ImportKind, ImportRequest, WarningKind};
 use leadbench::model::Stage;
 
 const LATE_LEAD: &str = "b91cf8812365f50ff4bda4bcd6206b05";
@@ -132,6 +132,7 @@ fn deal_before_first_contact_warned() {
     assert_eq!(outcomes.warnings.len(), 1);
     let warning = &outcomes.warnings[0];
     assert_eq!(warning.lead, LATE_LEAD);
+    assert_eq!(warning.kind, WarningKind::WonBeforeFirstContact);
     assert!(
         warning.message.contains("2018-03-06"),
         "{}",

@@ -16,7 +16,7 @@ use rusqlite::{params, Transaction};
 use super::leads::{read_key, LeadFinder};
 use super::mapping::Field;
 use super::plan::{Context, Row};
-use super::{ImportReport, RowWriter, UnknownEventType};
+use super::{ImportReport, RowProblem, RowWriter, UnknownEventType};
 use crate::error::Result;
 
 /// Event types of the scoring engine, with other names seen in exports.
@@ -139,6 +139,7 @@ impl RowWriter for ActivityWriter<'_, '_> {
                 row.line,
                 row.header(Field::EventType),
                 "",
+                RowProblem::MissingEventType,
                 "the event type is empty",
             );
             return Ok(());
@@ -147,7 +148,13 @@ impl RowWriter for ActivityWriter<'_, '_> {
             Some(Ok(at)) => at,
             Some(Err(reason)) => {
                 let raw = row.text(Field::OccurredAt).unwrap_or_default();
-                report.reject(row.line, row.header(Field::OccurredAt), raw, reason);
+                report.reject(
+                    row.line,
+                    row.header(Field::OccurredAt),
+                    raw,
+                    RowProblem::InvalidDate,
+                    reason,
+                );
                 return Ok(());
             }
             None => {
@@ -155,6 +162,7 @@ impl RowWriter for ActivityWriter<'_, '_> {
                     row.line,
                     row.header(Field::OccurredAt),
                     "",
+                    RowProblem::MissingEventTime,
                     "the event time is empty",
                 );
                 return Ok(());
@@ -170,6 +178,7 @@ impl RowWriter for ActivityWriter<'_, '_> {
                 row.line,
                 row.header(field),
                 &key.label(),
+                RowProblem::LeadNotFound,
                 "no lead has this e-mail address or external id; import the leads first",
             );
             return Ok(());

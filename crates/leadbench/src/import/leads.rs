@@ -15,7 +15,7 @@ use super::history;
 use super::mapping::Field;
 use super::parse::{self, normalize_email};
 use super::plan::{Context, Row};
-use super::{DuplicatePolicy, ImportReport, RowWriter};
+use super::{DuplicatePolicy, ImportReport, RowProblem, RowWriter, WarningKind};
 use crate::error::Result;
 use crate::model::Stage;
 
@@ -58,7 +58,13 @@ pub(super) fn read_key<'a>(row: &Row<'a>, report: &mut ImportReport) -> Option<L
         Some(Ok(email)) => Some(email),
         Some(Err(reason)) => {
             let raw = row.text(Field::Email).unwrap_or_default();
-            report.reject(row.line, row.header(Field::Email), raw, reason);
+            report.reject(
+                row.line,
+                row.header(Field::Email),
+                raw,
+                RowProblem::InvalidEmail,
+                reason,
+            );
             return None;
         }
         None => None,
@@ -197,7 +203,13 @@ impl<'a, 't> LeadWriter<'a, 't> {
             Some(Ok(at)) => Some(at),
             Some(Err(reason)) => {
                 let raw = row.text(Field::CreatedAt).unwrap_or_default();
-                report.reject(row.line, row.header(Field::CreatedAt), raw, reason);
+                report.reject(
+                    row.line,
+                    row.header(Field::CreatedAt),
+                    raw,
+                    RowProblem::InvalidDate,
+                    reason,
+                );
                 return None;
             }
             None => None,
@@ -206,7 +218,13 @@ impl<'a, 't> LeadWriter<'a, 't> {
             Some(Ok(consent)) => consent,
             Some(Err(reason)) => {
                 let raw = row.text(Field::Consent).unwrap_or_default();
-                report.reject(row.line, row.header(Field::Consent), raw, reason);
+                report.reject(
+                    row.line,
+                    row.header(Field::Consent),
+                    raw,
+                    RowProblem::InvalidYesNo,
+                    reason,
+                );
                 return None;
             }
             None => None,
@@ -217,7 +235,13 @@ impl<'a, 't> LeadWriter<'a, 't> {
             Some(Err(_)) => {
                 let raw = row.text(Field::Stage).unwrap_or_default();
                 let reason = "not a stage; use new, mql, warm, sql, customer or disqualified";
-                report.reject(row.line, row.header(Field::Stage), raw, reason);
+                report.reject(
+                    row.line,
+                    row.header(Field::Stage),
+                    raw,
+                    RowProblem::InvalidStage,
+                    reason,
+                );
                 return None;
             }
             None => None,
@@ -394,6 +418,7 @@ impl<'a, 't> LeadWriter<'a, 't> {
             if taken {
                 report.warn(
                     row.line,
+                    WarningKind::ExternalIdTaken,
                     &lead.label,
                     format!("external id {wanted} belongs to another lead, so it was not added to this one"),
                 );
@@ -495,6 +520,7 @@ impl RowWriter for LeadWriter<'_, '_> {
                 row.line,
                 row.header(Field::Email),
                 "",
+                RowProblem::MissingLeadKey,
                 "no e-mail address or external id, so a later import could not find this lead again; add one or import with the create policy",
             );
             return Ok(());
@@ -516,6 +542,7 @@ impl RowWriter for LeadWriter<'_, '_> {
                         row.line,
                         row.header(Field::ExternalId),
                         key.external_id.unwrap_or_default(),
+                        RowProblem::ExternalIdTaken,
                         "another lead already has this external id; import with the update or skip policy",
                     );
                     return Ok(());

@@ -198,6 +198,28 @@ impl Control<'_> {
     }
 }
 
+/// Category of a rejected row, so the app can show a translated message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum RowProblem {
+    InvalidEmail,
+    InvalidDate,
+    InvalidYesNo,
+    InvalidStage,
+    InvalidAmount,
+    NegativeAmount,
+    InvalidCurrency,
+    /// Neither an e-mail address nor an external id.
+    MissingLeadKey,
+    /// The create policy met an external id another lead has.
+    ExternalIdTaken,
+    LeadNotFound,
+    MissingOutcomeDate,
+    MissingEventType,
+    MissingEventTime,
+}
+
 /// A rejected row: nothing of it was imported.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -207,7 +229,20 @@ pub struct RowError {
     pub line: u64,
     pub column: String,
     pub value: String,
+    pub problem: RowProblem,
+    /// English explanation with the fix.
     pub reason: String,
+}
+
+/// Category of an import warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum WarningKind {
+    /// A deal won before the lead's first contact; it is kept.
+    WonBeforeFirstContact,
+    /// A row's external id belongs to another lead, so it was not added.
+    ExternalIdTaken,
 }
 
 /// Something imported that needs a look, such as a deal won before the
@@ -217,6 +252,7 @@ pub struct RowError {
 pub struct ImportWarning {
     #[ts(type = "number")]
     pub line: u64,
+    pub kind: WarningKind,
     /// The lead's e-mail address or external id.
     pub lead: String,
     pub message: String,
@@ -257,19 +293,28 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
-    fn reject(&mut self, line: u64, column: &str, value: &str, reason: impl Into<String>) {
+    fn reject(
+        &mut self,
+        line: u64,
+        column: &str,
+        value: &str,
+        problem: RowProblem,
+        reason: impl Into<String>,
+    ) {
         self.rejected += 1;
         self.errors.push(RowError {
             line,
             column: column.to_owned(),
             value: value.to_owned(),
+            problem,
             reason: reason.into(),
         });
     }
 
-    fn warn(&mut self, line: u64, lead: &str, message: impl Into<String>) {
+    fn warn(&mut self, line: u64, kind: WarningKind, lead: &str, message: impl Into<String>) {
         self.warnings.push(ImportWarning {
             line,
+            kind,
             lead: lead.to_owned(),
             message: message.into(),
         });

@@ -13,7 +13,7 @@ use super::history;
 use super::leads::{read_key, LeadFinder, LeadMatch};
 use super::mapping::Field;
 use super::plan::{Context, Row};
-use super::{ImportReport, RowWriter};
+use super::{ImportReport, RowProblem, RowWriter, WarningKind};
 use crate::error::Result;
 use crate::model::Stage;
 use crate::time::to_rfc3339;
@@ -46,7 +46,13 @@ fn read_date(row: &Row<'_>, field: Field, report: &mut ImportReport) -> Option<O
         Some(Ok(at)) => Some(Some(at)),
         Some(Err(reason)) => {
             let raw = row.text(field).unwrap_or_default();
-            report.reject(row.line, row.header(field), raw, reason);
+            report.reject(
+                row.line,
+                row.header(field),
+                raw,
+                RowProblem::InvalidDate,
+                reason,
+            );
             None
         }
         None => Some(None),
@@ -65,6 +71,7 @@ impl OutcomeWriter<'_, '_> {
                 row.line,
                 column,
                 "",
+                RowProblem::MissingOutcomeDate,
                 "the row has neither a won date nor a lost date",
             );
             return None;
@@ -77,13 +84,20 @@ impl OutcomeWriter<'_, '_> {
                     row.line,
                     row.header(Field::Value),
                     raw,
+                    RowProblem::NegativeAmount,
                     "a deal value cannot be negative",
                 );
                 return None;
             }
             Some(Err(reason)) => {
                 let raw = row.text(Field::Value).unwrap_or_default();
-                report.reject(row.line, row.header(Field::Value), raw, reason);
+                report.reject(
+                    row.line,
+                    row.header(Field::Value),
+                    raw,
+                    RowProblem::InvalidAmount,
+                    reason,
+                );
                 return None;
             }
             None => 0,
@@ -97,6 +111,7 @@ impl OutcomeWriter<'_, '_> {
                     row.line,
                     row.header(Field::Currency),
                     code,
+                    RowProblem::InvalidCurrency,
                     "not a currency code; use three letters such as EUR or USD",
                 );
                 return None;
@@ -165,6 +180,7 @@ impl RowWriter for OutcomeWriter<'_, '_> {
                 row.line,
                 row.header(field),
                 &key.label(),
+                RowProblem::LeadNotFound,
                 "no lead has this e-mail address or external id; import the leads first",
             );
             return Ok(());
@@ -201,6 +217,7 @@ impl RowWriter for OutcomeWriter<'_, '_> {
             if won_at < lead.created_at {
                 report.warn(
                     row.line,
+                    WarningKind::WonBeforeFirstContact,
                     &lead.label,
                     format!(
                         "deal won at {} before the lead's first contact at {}; kept as in the file",
