@@ -356,3 +356,45 @@ fn formula_cells_stored_raw_and_exported_guarded() {
     export_leads(second.db.conn(), &exported_again, &ExportOptions::default()).unwrap();
     assert_eq!(std::fs::read_to_string(&exported_again).unwrap(), text);
 }
+
+#[test]
+fn legacy_encodings_and_dutch_headers() {
+    let mut test = TestDb::new();
+    let latin = test.write(
+        "latin.csv",
+        b"Voornaam;Achternaam;E-mail;Bedrijf;Functie\r\nRen\xe9;Caf\xe9;rene@example.nl;Cr\xe8me B.V.;Eigenaar\r\n",
+    );
+    let inspection = import::inspect(test.db.conn(), &request(ImportKind::Leads, &latin)).unwrap();
+    assert_eq!(inspection.detection.format.encoding, "windows-1252");
+    let targets: Vec<&Target> = inspection.columns.iter().map(|c| &c.target).collect();
+    assert_eq!(
+        targets,
+        [
+            &Target::Field(Field::FirstName),
+            &Target::Field(Field::LastName),
+            &Target::Field(Field::Email),
+            &Target::Field(Field::Company),
+            &Target::Field(Field::JobTitle)
+        ]
+    );
+    let report = test.import(ImportKind::Leads, &latin);
+    assert_eq!(report.created, 1);
+    assert_eq!(
+        test.text("SELECT l.first_name || ' ' || l.last_name || ', ' || a.name FROM leads l JOIN accounts a ON a.id = l.account_id"),
+        "Ren\u{e9} Caf\u{e9}, Cr\u{e8}me B.V."
+    );
+
+    let mut utf16 = vec![0xFF, 0xFE];
+    for unit in "Email Address\tFull Name\nzoe@example.nl\tZo\u{eb} Mulder\n".encode_utf16() {
+        utf16.extend_from_slice(&unit.to_le_bytes());
+    }
+    let wide = test.write("wide.csv", &utf16);
+    let report = test.import(ImportKind::Leads, &wide);
+    assert_eq!(report.created, 1);
+    assert_eq!(
+        test.text(
+            "SELECT first_name || ' ' || last_name FROM leads WHERE email = 'zoe@example.nl'"
+        ),
+        "Zo\u{eb} Mulder"
+    );
+}

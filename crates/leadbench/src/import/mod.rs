@@ -366,6 +366,9 @@ const IMPORT_CACHE_KIB: i64 = 131_072;
 
 const PROGRESS_EVERY: u64 = 4_096;
 
+// NOTE: the import holds the database's write lock from start to end, so
+// another connection's write waits for it and fails as busy after
+// BUSY_TIMEOUT_SECONDS; an import of several million rows takes longer.
 /// Imports the file described by `request` in one transaction, or with
 /// `dry_run` rolls back and only reports. Fails without changing anything
 /// when the file cannot be read, a date column is ambiguous and no order
