@@ -17,7 +17,7 @@ use crate::Database;
 #[command(
     name = "leadbench",
     version,
-    about = "Local-first lead database: demo data, leads and stage counts"
+    about = "Local-first lead database: demo data, leads, stage counts, CSV import and export"
 )]
 struct Cli {
     /// Database file to use (default: LEADBENCH_DB, else leadbench.db in the app-data folder).
@@ -69,6 +69,12 @@ enum Command {
     Kpi(crate::kpi::cli::KpiArgs),
     /// Draw a dashboard chart into an SVG or PNG file.
     Chart(crate::kpi::cli::ChartArgs),
+    /// Import leads, outcomes or activity from a CSV file.
+    #[command(subcommand)]
+    Import(crate::import::cli::ImportCommand),
+    /// Export leads to a CSV file.
+    #[command(subcommand)]
+    Export(crate::import::cli::ExportCommand),
 }
 
 /// Runs the tool with the process arguments and returns its exit code.
@@ -117,6 +123,8 @@ fn run(cli: Cli) -> Result<String> {
     let mut db = Database::open(&path)?;
 
     match cli.command {
+        Command::Import(command) => crate::import::cli::run_import(&mut db, command, cli.json),
+        Command::Export(command) => crate::import::cli::run_export(&db, command, cli.json),
         Command::Demo { leads, seed, until } => {
             let until = match until {
                 Some(text) => crate::time::parse_instant("--until", &text)?,

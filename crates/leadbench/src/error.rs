@@ -48,6 +48,9 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    #[error("{what} was cancelled; nothing was changed")]
+    Cancelled { what: String },
+
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
 }
@@ -84,6 +87,7 @@ pub enum ErrorKind {
     InvalidInput,
     NotFound,
     Io,
+    Cancelled,
     Internal,
 }
 
@@ -117,6 +121,7 @@ impl Error {
             Error::InvalidInput { .. } => ErrorKind::InvalidInput,
             Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Io { .. } => ErrorKind::Io,
+            Error::Cancelled { .. } => ErrorKind::Cancelled,
             Error::Sqlite(_) => ErrorKind::Internal,
         }
     }

@@ -10,6 +10,8 @@
 //! - [`charts`]: SVG charts drawn with plotters.
 //! - [`nurture`]: nurture sequences, their scheduler and e-mail outbox.
 //! - [`kpi`]: the KPI dashboard: ranges, the six KPIs, trends, its charts.
+//! - [`import`]: reading lead, outcome and activity CSV files, import history and undo.
+//! - [`export`]: writing leads to CSV files that spreadsheets open safely.
 //! - [`cli`]: the `leadbench` command-line tool.
 
 pub mod board;
@@ -18,6 +20,8 @@ pub mod cli;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod export;
+pub mod import;
 pub mod kpi;
 pub mod leads;
 pub mod model;

@@ -4,4 +4,4 @@
  * Machine-readable error category, sent to the UI next to the message so it
  * can pick a translated text and decide how to react.
  */
-export type ErrorKind = "database_too_new" | "database_open" | "not_a_database" | "busy" | "invalid_input" | "not_found" | "io" | "internal";
+export type ErrorKind = "database_too_new" | "database_open" | "not_a_database" | "busy" | "invalid_input" | "not_found" | "io" | "cancelled" | "internal";

@@ -1,0 +1,226 @@
+//! Import speed of a generated 100,000-lead CSV file (12 columns, 5 %
+//! duplicates, a few bad rows). The file is imported into an empty database
+//! and into one that already contains 1,000,000 leads. The `sqlite3` shell's
+//! `.import` of the same file into a plain table is the baseline, measured
+//! in the same run.
+//!
+//! Run with `cargo bench -p leadbench --bench import`. Needs the `sqlite3`
+//! command-line shell on the PATH (Debian package `sqlite3`).
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use leadbench::import::{self, Control, ImportKind, ImportRequest};
+use leadbench::Database;
+
+const ROWS: usize = 100_000;
+const EXISTING_LEADS: i64 = 1_000_000;
+const RUNS: usize = 5;
+
+/// Writes the benchmark file: every 20th row repeats an earlier person
+/// with other capitals and spaces (5 % duplicates), and every 10,000th row
+/// has an invalid e-mail address or an impossible date.
+fn write_csv(path: &Path) {
+    let mut text = String::with_capacity(ROWS * 160);
+    text.push_str("Email,First name,Last name,Company,Job title,Phone,Country,Industry,Source,Created,Consent,Notes\n");
+    let titles = [
+        "Head of Sales",
+        "CMO",
+        "Office manager",
+        "CTO",
+        "Inkoper",
+        "Directeur",
+    ];
+    let sources = ["webinar", "linkedin", "website", "referral", "trade_fair"];
+    for i in 0..ROWS {
+        let person = if i % 20 == 19 { i - 7 } else { i };
+        let mut email = format!("person{person}@company{}.example", person % 20_000);
+        if i % 20 == 19 {
+            email = format!(" {} ", email.to_uppercase());
+        }
+        if i % 10_000 == 5_000 {
+            email = "not an address".to_owned();
+        }
+        let day = if i % 10_000 == 7_000 { 31 } else { i % 28 + 1 };
+        let month = if day == 31 { 4 } else { i % 12 + 1 };
+        writeln!(
+            text,
+            "{email},Anna{person},\"Jansen, {person}\",Company {} B.V.,{},+31 6 {:08},NL,Software,{},{day:02}-{month:02}-2024,{},note {i}",
+            person % 20_000,
+            titles[i % titles.len()],
+            person,
+            sources[i % sources.len()],
+            if i % 3 == 0 { "yes" } else { "no" },
+        )
+        .unwrap();
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+/// Fills a database with `count` leads and their accounts and stage rows,
+/// the way an earlier import would leave them.
+fn fill(path: &Path, count: i64) {
+    let mut db = Database::open(path).unwrap();
+    let tx = db.write().unwrap();
+    tx.execute_batch(&format!(
+        "INSERT INTO accounts (name, created_at)
+           WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000)
+           SELECT 'Existing ' || i, 1700000000 FROM n;
+         INSERT INTO leads (external_id, email, first_name, last_name, job_title, account_id, source, stage,
+                            stage_changed_at, created_at, updated_at)
+           WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count})
+           SELECT 'X-' || i, 'old' || (i * 7919 % {count}) || '.' || i || '@customer' || (i % 50000) || '.example',
+                  'First' || i, 'Last' || i, 'Buyer', i % 50000 + 1, 'website', 'mql',
+                  1700000000 + i, 1700000000 + i, 1700000000 + i
+           FROM n;
+         INSERT INTO stage_changes (lead_id, from_stage, to_stage, changed_at, reason)
+           SELECT id, NULL, 'mql', created_at, 'import' FROM leads;"
+    ))
+    .unwrap();
+    tx.commit().unwrap();
+    db.conn()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+}
+
+fn copy_database(from: &Path, to: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", to.display()));
+    }
+    std::fs::copy(from, to).unwrap();
+}
+
+/// Wall-clock and CPU time (user plus system) of one measured step.
+#[derive(Clone, Copy, Default)]
+struct Timing {
+    wall: Duration,
+    cpu: Duration,
+}
+
+/// CPU time used so far by this process (`self`) or by its waited-for
+/// children, from /proc/self/stat (Linux, 10 ms resolution).
+fn cpu_time(children: bool) -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<u64> = after_name
+        .split_whitespace()
+        .map(|field| field.parse().unwrap_or(0))
+        .collect();
+    // Fields 14-17 of proc(5) (utime, stime, cutime, cstime) are 11-14 here.
+    let ticks = if children {
+        fields.get(13).copied().unwrap_or(0) + fields.get(14).copied().unwrap_or(0)
+    } else {
+        fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0)
+    };
+    Duration::from_millis(ticks * 10)
+}
+
+fn time_sqlite3(csv: &Path, dir: &Path) -> Option<Timing> {
+    let db = dir.join("sqlite3.db");
+    let _ = std::fs::remove_file(&db);
+    let cpu_start = cpu_time(true);
+    let start = Instant::now();
+    let status = Command::new("sqlite3")
+        .arg(&db)
+        .arg(".mode csv")
+        .arg(format!(".import {} plain", csv.display()))
+        .status()
+        .ok()?;
+    let timing = Timing {
+        wall: start.elapsed(),
+        cpu: cpu_time(true) - cpu_start,
+    };
+    status.success().then_some(timing)
+}
+
+fn time_import(csv: &Path, db_path: &Path) -> (Timing, import::ImportReport) {
+    let mut db = Database::open(db_path).unwrap();
+    let request = ImportRequest {
+        path: csv.to_owned(),
+        kind: ImportKind::Leads,
+        ..ImportRequest::default()
+    };
+    let cpu_start = cpu_time(false);
+    let start = Instant::now();
+    let report = import::run(&mut db, &request, &mut Control::default()).unwrap();
+    let timing = Timing {
+        wall: start.elapsed(),
+        cpu: cpu_time(false) - cpu_start,
+    };
+    (timing, report)
+}
+
+/// Returns the fastest run by wall-clock time, and the least CPU time.
+fn best(times: &[Timing]) -> (f64, f64) {
+    let wall = times.iter().map(|t| t.wall).min().unwrap_or_default();
+    let cpu = times.iter().map(|t| t.cpu).min().unwrap_or_default();
+    (wall.as_secs_f64(), cpu.as_secs_f64())
+}
+
+fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("leads-100k.csv");
+    write_csv(&csv);
+    let size = std::fs::metadata(&csv).unwrap().len();
+    println!("file: {ROWS} rows, 12 columns, {:.1} MB", size as f64 / 1e6);
+
+    let sqlite3: Vec<Timing> = (0..RUNS)
+        .filter_map(|_| time_sqlite3(&csv, dir.path()))
+        .collect();
+
+    let empty_template = dir.path().join("empty-template.db");
+    Database::open(&empty_template).unwrap();
+    let mut empty_times = Vec::new();
+    let mut report = None;
+    for _ in 0..RUNS {
+        let target = dir.path().join("empty.db");
+        copy_database(&empty_template, &target);
+        let (timing, run_report) = time_import(&csv, &target);
+        empty_times.push(timing);
+        report = Some(run_report);
+    }
+
+    let fill_start = Instant::now();
+    let full_template = dir.path().join("full-template.db");
+    fill(&full_template, EXISTING_LEADS);
+    println!(
+        "filled {EXISTING_LEADS} leads in {:.1} s",
+        fill_start.elapsed().as_secs_f64()
+    );
+    let mut full_times = Vec::new();
+    for _ in 0..RUNS {
+        let target = dir.path().join("full.db");
+        copy_database(&full_template, &target);
+        full_times.push(time_import(&csv, &target).0);
+    }
+
+    let report = report.unwrap();
+    println!(
+        "report: created {}, updated {}, skipped {}, rejected {}",
+        report.created, report.updated, report.skipped, report.rejected
+    );
+    println!("best of {RUNS} runs:                       wall      cpu");
+    let (empty_wall, empty_cpu) = best(&empty_times);
+    let (full_wall, full_cpu) = best(&full_times);
+    println!("leadbench import, empty database:    {empty_wall:6.3} s {empty_cpu:6.3} s");
+    println!("leadbench import, {EXISTING_LEADS} leads:    {full_wall:6.3} s {full_cpu:6.3} s");
+    match sqlite3.is_empty() {
+        true => println!("sqlite3 .import: not measured (sqlite3 shell missing or failed)"),
+        false => {
+            let (wall, cpu) = best(&sqlite3);
+            println!("sqlite3 .import into a plain table:  {wall:6.3} s {cpu:6.3} s");
+            println!(
+                "ratio vs sqlite3 .import (target 2x): {:6.2}x {:6.2}x",
+                empty_wall / wall,
+                empty_cpu / cpu
+            );
+        }
+    }
+    println!(
+        "ratio 1M leads vs empty (target 1.5x):{:6.2}x {:6.2}x",
+        full_wall / empty_wall,
+        full_cpu / empty_cpu
+    );
+}
