@@ -7,6 +7,7 @@
 //! - [`demo`]: the deterministic demo data generator.
 //! - [`settings`]: language, currency and time zone, stored in the database.
 //! - [`charts`]: SVG charts drawn with plotters.
+//! - [`scoring`]: scoring rules, scores, stages from thresholds, previews and explanations.
 //! - [`cli`]: the `leadbench` command-line tool.
 
 pub mod charts;
@@ -16,6 +17,7 @@ pub mod demo;
 pub mod error;
 pub mod leads;
 pub mod model;
+pub mod scoring;
 pub mod settings;
 pub mod time;
 

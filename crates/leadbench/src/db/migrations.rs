@@ -11,7 +11,10 @@ use crate::error::{Error, Result};
 
 /// SQL of each migration; migration `i` takes the schema from version `i` to
 /// version `i + 1`.
-const MIGRATIONS: &[&str] = &[include_str!("sql/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("sql/0001_initial.sql"),
+    include_str!("sql/0002_scoring.sql"),
+];
 
 /// The schema version this build of Leadbench writes.
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;

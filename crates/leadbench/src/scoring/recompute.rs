@@ -1,0 +1,388 @@
+//! Writing scores: full recomputation of every lead, re-scoring of a few
+//! leads after an edit, and recording new events. All three compute with the
+//! same engine from the stored rules, fields and events, so re-scoring a
+//! lead gives exactly what a full recomputation gives.
+
+use std::collections::HashMap;
+
+use rusqlite::{params, params_from_iter, Transaction};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::engine::{CompiledRules, EventFact, LeadFacts, LeadFields, LeadScore, Tally};
+use super::rules::from_hundredths;
+use super::stages::{
+    automatic_move, current_thresholds, is_cooling, MovedCounts, StageWriter, Thresholds,
+};
+use super::store::list_rules;
+use crate::error::{Error, Result};
+use crate::model::Stage;
+use crate::Database;
+
+/// Result of [`recompute`] and of re-scoring some leads.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RecomputeSummary {
+    /// Leads scored.
+    pub leads: u32,
+    /// Leads whose score, its parts or its disqualifying rule changed.
+    pub changed: u32,
+    /// Leads moved forward into each stage.
+    pub moved: MovedCounts,
+    /// Leads moved to Disqualified by a disqualifying rule.
+    pub disqualified: u32,
+}
+
+/// A new behaviour event for [`record_events`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct NewEvent {
+    pub lead_id: i64,
+    pub event_type: String,
+    /// Unix seconds, UTC.
+    pub occurred_at: i64,
+    /// Properties as a JSON object, such as `{"url": "/pricing"}`.
+    #[serde(default)]
+    #[ts(type = "Record<string, unknown>")]
+    pub properties: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Id from the sending system; an event whose id is already stored is
+    /// ignored, however often it is delivered.
+    #[serde(default)]
+    pub external_id: Option<String>,
+}
+
+/// Result of [`record_events`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RecordedEvents {
+    pub inserted: u32,
+    /// Events ignored because their external id was already stored.
+    pub duplicates: u32,
+    pub rescored: RecomputeSummary,
+}
+
+/// Stored state of one lead, read before scoring it.
+struct StoredLead {
+    id: i64,
+    stage: Stage,
+    pinned: bool,
+    score: f64,
+    fit: f64,
+    behaviour: f64,
+    cooling: bool,
+    disqualified_by: Option<String>,
+}
+
+const LEAD_SQL: &str =
+    "SELECT l.id, l.job_title, a.industry, a.size_band, a.country, l.source, l.email,
+        l.consent, CASE WHEN ?1 THEN l.custom_fields END, l.stage, l.pinned, l.score, l.score_fit,
+        l.score_behaviour, l.cooling, l.disqualified_by
+ FROM leads l LEFT JOIN accounts a ON a.id = l.account_id";
+
+fn read_lead(row: &rusqlite::Row<'_>) -> rusqlite::Result<(StoredLead, LeadFacts)> {
+    let text = |index| {
+        row.get_ref(index)
+            .map(|v| v.as_str_or_null().ok().flatten())
+    };
+    let fields = LeadFields {
+        job_title: text(1)?,
+        industry: text(2)?,
+        company_size: text(3)?,
+        country: text(4)?,
+        source: text(5)?,
+        email: text(6)?,
+        consent: row.get(7)?,
+        custom_fields: text(8)?,
+    };
+    let facts = LeadFacts::new(&fields, fields.custom_fields.is_some());
+    let stored = StoredLead {
+        id: row.get(0)?,
+        stage: row.get(9)?,
+        pinned: row.get(10)?,
+        score: row.get(11)?,
+        fit: row.get(12)?,
+        behaviour: row.get(13)?,
+        cooling: row.get(14)?,
+        disqualified_by: row.get(15)?,
+    };
+    Ok((stored, facts))
+}
+
+/// Borrows a text column without copying it.
+pub(crate) fn text_at<'r>(row: &'r rusqlite::Row<'_>, index: usize) -> rusqlite::Result<&'r str> {
+    row.get_ref(index)?.as_str().map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            Box::new(error),
+        )
+    })
+}
+
+/// Writes new scores and automatic stage moves.
+struct ScoreWriter<'t> {
+    update: rusqlite::Statement<'t>,
+    stages: StageWriter<'t>,
+    thresholds: Thresholds,
+    now: i64,
+    summary: RecomputeSummary,
+}
+
+impl<'t> ScoreWriter<'t> {
+    fn new(tx: &'t Transaction<'_>, now: i64) -> Result<Self> {
+        Ok(ScoreWriter {
+            update: tx.prepare(
+                "UPDATE leads SET score = ?2, score_fit = ?3, score_behaviour = ?4, disqualified_by = ?5,
+                                  cooling = ?6
+                 WHERE id = ?1",
+            )?,
+            stages: StageWriter::new(tx)?,
+            thresholds: current_thresholds(tx)?,
+            now,
+            summary: RecomputeSummary::default(),
+        })
+    }
+
+    fn write(&mut self, lead: &StoredLead, score: &LeadScore) -> Result<()> {
+        let points = score.points();
+        let fit = from_hundredths(score.fit);
+        let behaviour = from_hundredths(score.behaviour);
+        let disqualified_by = score.disqualified_name();
+        self.summary.leads += 1;
+
+        let next = automatic_move(
+            lead.stage,
+            lead.pinned,
+            points,
+            disqualified_by.is_some(),
+            &self.thresholds,
+        );
+        if let Some(to) = next {
+            let actor = disqualified_by.filter(|_| to == Stage::Disqualified);
+            self.stages
+                .move_lead(lead.id, lead.stage, to, points, actor, self.now)?;
+            self.summary.moved.add(to);
+            if to == Stage::Disqualified {
+                self.summary.disqualified += 1;
+            }
+        }
+
+        let cooling = is_cooling(next.unwrap_or(lead.stage), points, &self.thresholds);
+        let changed = lead.score != points
+            || lead.fit != fit
+            || lead.behaviour != behaviour
+            || lead.disqualified_by.as_deref() != disqualified_by;
+        if changed || cooling != lead.cooling {
+            self.update.execute(params![
+                lead.id,
+                points,
+                fit,
+                behaviour,
+                disqualified_by,
+                cooling
+            ])?;
+        }
+        self.summary.changed += u32::from(changed);
+        Ok(())
+    }
+}
+
+/// Scores every lead from scratch at time `now` and moves leads forward,
+/// in one transaction.
+pub fn recompute(db: &mut Database, now: i64) -> Result<RecomputeSummary> {
+    let rules = CompiledRules::new(&list_rules(db.conn())?);
+    let tx = db.write()?;
+    let summary = recompute_in(&tx, &rules, now)?;
+    tx.commit()?;
+    tracing::info!(
+        leads = summary.leads,
+        changed = summary.changed,
+        moved = summary.moved.total(),
+        "scores recomputed"
+    );
+    Ok(summary)
+}
+
+fn recompute_in(tx: &Transaction<'_>, rules: &CompiledRules, now: i64) -> Result<RecomputeSummary> {
+    // 1. Leads and their fields, in id order.
+    let mut leads: Vec<(StoredLead, LeadFacts)> = Vec::new();
+    {
+        let mut stmt = tx.prepare(&format!("{LEAD_SQL} ORDER BY l.id"))?;
+        let rows = stmt.query_map([rules.reads_custom_fields()], read_lead)?;
+        for row in rows {
+            leads.push(row?);
+        }
+    }
+    let index = LeadIndex::new(leads.iter().map(|(lead, _)| lead.id));
+
+    // 2. One pass over the events that some rule counts.
+    let mut tallies: Vec<Tally> = vec![rules.new_tally(); leads.len()];
+    let types: Vec<&str> = rules.event_types().collect();
+    if !types.is_empty() {
+        let marks = vec!["?"; types.len()].join(", ");
+        let mut stmt = tx.prepare(&format!(
+            "SELECT id, lead_id, type, occurred_at, properties FROM events WHERE type IN ({marks})"
+        ))?;
+        let mut rows = stmt.query(params_from_iter(types.iter()))?;
+        while let Some(row) = rows.next()? {
+            let Some(slot) = index.get(row.get(1)?) else {
+                continue;
+            };
+            let event = EventFact {
+                id: row.get(0)?,
+                event_type: text_at(row, 2)?,
+                occurred_at: row.get(3)?,
+                properties: text_at(row, 4)?,
+            };
+            rules.add_event(&mut tallies[slot], &event, now);
+        }
+    }
+
+    // 3. Scores, stage moves and writes.
+    let mut writer = ScoreWriter::new(tx, now)?;
+    for ((lead, facts), tally) in leads.iter().zip(&tallies) {
+        let score = rules.finish(facts, tally);
+        writer.write(lead, &score)?;
+    }
+    Ok(writer.summary)
+}
+
+/// Scores the given leads from scratch inside `tx`, for use after an edit,
+/// an import or new events. Unknown ids are skipped.
+pub fn rescore_in(tx: &Transaction<'_>, lead_ids: &[i64], now: i64) -> Result<RecomputeSummary> {
+    let rules = CompiledRules::new(&list_rules(tx)?);
+    let mut read_lead_stmt = tx.prepare(&format!("{LEAD_SQL} WHERE l.id = ?2"))?;
+    let mut read_events =
+        tx.prepare("SELECT id, type, occurred_at, properties FROM events WHERE lead_id = ?1")?;
+    let mut writer = ScoreWriter::new(tx, now)?;
+
+    let mut ids = lead_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        let mut found = read_lead_stmt.query(params![rules.reads_custom_fields(), id])?;
+        let Some(row) = found.next()? else {
+            continue;
+        };
+        let (lead, facts) = read_lead(row)?;
+        let mut tally = rules.new_tally();
+        let mut events = read_events.query([id])?;
+        while let Some(row) = events.next()? {
+            let event = EventFact {
+                id: row.get(0)?,
+                event_type: text_at(row, 1)?,
+                occurred_at: row.get(2)?,
+                properties: text_at(row, 3)?,
+            };
+            rules.add_event(&mut tally, &event, now);
+        }
+        writer.write(&lead, &rules.finish(&facts, &tally))?;
+    }
+    Ok(writer.summary)
+}
+
+/// Scores the given leads again in one transaction, for example after their
+/// fields were edited.
+pub fn rescore(db: &mut Database, lead_ids: &[i64], now: i64) -> Result<RecomputeSummary> {
+    let tx = db.write()?;
+    let summary = rescore_in(&tx, lead_ids, now)?;
+    tx.commit()?;
+    Ok(summary)
+}
+
+/// Stores new events and re-scores their leads in one transaction. An event
+/// whose external id is already stored is counted as a duplicate and
+/// ignored.
+pub fn record_events(db: &mut Database, events: &[NewEvent], now: i64) -> Result<RecordedEvents> {
+    for event in events {
+        if event.event_type.trim().is_empty() {
+            return Err(Error::invalid(
+                "event type",
+                event.event_type.clone(),
+                "give every event a type such as page_view",
+            ));
+        }
+    }
+
+    let tx = db.write()?;
+    let mut recorded = RecordedEvents::default();
+    let mut touched = Vec::new();
+    {
+        let mut exists = tx.prepare("SELECT 1 FROM leads WHERE id = ?1")?;
+        let mut insert = tx.prepare(
+            "INSERT INTO events (lead_id, type, occurred_at, properties, source, external_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (external_id) DO NOTHING",
+        )?;
+        for event in events {
+            if !exists.exists([event.lead_id])? {
+                return Err(Error::NotFound {
+                    what: "lead".to_owned(),
+                    id: event.lead_id.to_string(),
+                });
+            }
+            let properties = serde_json::Value::Object(event.properties.clone()).to_string();
+            let inserted = insert.execute(params![
+                event.lead_id,
+                event.event_type.trim(),
+                event.occurred_at,
+                properties,
+                event.source,
+                event.external_id
+            ])?;
+            if inserted == 0 {
+                recorded.duplicates += 1;
+            } else {
+                recorded.inserted += 1;
+                touched.push(event.lead_id);
+            }
+        }
+    }
+    recorded.rescored = rescore_in(&tx, &touched, now)?;
+    tx.commit()?;
+    Ok(recorded)
+}
+
+/// Maps lead ids to positions: a dense table when ids are compact, which
+/// they are in SQLite unless many leads were deleted, else a hash map.
+enum LeadIndex {
+    Dense { first: i64, slots: Vec<u32> },
+    Sparse(HashMap<i64, usize>),
+}
+
+impl LeadIndex {
+    fn new(ids: impl Iterator<Item = i64> + Clone) -> Self {
+        let count = ids.clone().count();
+        let first = ids.clone().min().unwrap_or(0);
+        let last = ids.clone().max().unwrap_or(0);
+        let span = (last - first + 1).max(0) as usize;
+        if count > 0 && span <= count.saturating_mul(4) {
+            let mut slots = vec![u32::MAX; span];
+            for (position, id) in ids.enumerate() {
+                slots[(id - first) as usize] = position as u32;
+            }
+            LeadIndex::Dense { first, slots }
+        } else {
+            LeadIndex::Sparse(
+                ids.enumerate()
+                    .map(|(position, id)| (id, position))
+                    .collect(),
+            )
+        }
+    }
+
+    fn get(&self, id: i64) -> Option<usize> {
+        match self {
+            LeadIndex::Dense { first, slots } => {
+                let offset = usize::try_from(id - first).ok()?;
+                slots
+                    .get(offset)
+                    .filter(|s| **s != u32::MAX)
+                    .map(|s| *s as usize)
+            }
+            LeadIndex::Sparse(map) => map.get(&id).copied(),
+        }
+    }
+}
