@@ -347,6 +347,57 @@ impl CompiledRules {
         );
     }
 
+    /// Lists every event that a behaviour rule matches, with its points
+    /// before and after decay and whether it counted: under a "once per"
+    /// rule only the earliest event per property value counts.
+    pub fn match_events(&self, events: &[EventFact<'_>], now: i64) -> Vec<EventMatch> {
+        let mut found: Vec<(EventMatch, Option<String>)> = Vec::new();
+        for (index, event) in events.iter().enumerate() {
+            let mut properties = Properties::new(event.properties);
+            self.for_each_match(
+                event,
+                now,
+                &mut properties,
+                |slot, before, after, properties| {
+                    let key = self.behaviour[slot]
+                        .once_per
+                        .as_deref()
+                        .map(|key| properties.get(key).unwrap_or_default());
+                    let found_match = EventMatch {
+                        rule: self.behaviour[slot].rule,
+                        event: index,
+                        before,
+                        after,
+                        counted: true,
+                    };
+                    found.push((found_match, key));
+                },
+            );
+        }
+
+        // Under "once per", an event loses to an earlier one with the same value.
+        let order = |m: &EventMatch| (events[m.event].occurred_at, events[m.event].id);
+        let mut earliest: HashMap<(usize, &str), (i64, i64)> = HashMap::new();
+        for (m, key) in &found {
+            if let Some(key) = key {
+                let entry = earliest.entry((m.rule, key.as_str())).or_insert(order(m));
+                *entry = (*entry).min(order(m));
+            }
+        }
+        let winners: Vec<bool> = found
+            .iter()
+            .map(|(m, key)| match key {
+                None => true,
+                Some(key) => earliest[&(m.rule, key.as_str())] == order(m),
+            })
+            .collect();
+        found
+            .into_iter()
+            .zip(winners)
+            .map(|((m, _), counted)| EventMatch { counted, ..m })
+            .collect()
+    }
+
     /// Scores a lead from its facts and its event tally.
     pub fn finish(&self, facts: &LeadFacts, tally: &Tally) -> LeadScore {
         let mut parts = Vec::new();
@@ -467,6 +518,18 @@ impl RuleTally {
             ),
         }
     }
+}
+
+/// One event matched by one behaviour rule, in hundredths of a point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventMatch {
+    /// Index into [`CompiledRules::rules`].
+    pub rule: usize,
+    /// Index into the events given to [`CompiledRules::match_events`].
+    pub event: usize,
+    pub before: i64,
+    pub after: i64,
+    pub counted: bool,
 }
 
 /// Points one rule gave a lead, in hundredths.

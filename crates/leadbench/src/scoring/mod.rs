@@ -8,11 +8,19 @@
 //! - [`engine`]: the pure score function.
 //! - [`recompute`]: writing scores after a rule change, an edit or new events.
 //! - [`stages`]: thresholds, automatic forward moves, pinning and cooling.
-//! - [`preview`]: histogram and stage counts for candidate thresholds, and the backtest.
+//! - [`preview`]: histogram and stage counts for candidate thresholds.
+//! - [`backtest`]: recall, precision and volume of candidate thresholds from real outcomes.
+//! - [`cli`]: the `score`, `thresholds` and `rules` commands.
+//! - [`chart`]: the histogram, backtest and score-over-time charts as SVG.
 //! - [`explain`]: a lead's score broken down by rule, and its score over time.
 
+pub mod backtest;
+pub mod chart;
+pub mod cli;
 pub mod defaults;
 pub mod engine;
+pub mod explain;
+pub mod preview;
 pub mod recompute;
 pub mod rules;
 pub mod stages;

@@ -64,15 +64,71 @@ pub struct RecordedEvents {
 }
 
 /// Stored state of one lead, read before scoring it.
-struct StoredLead {
-    id: i64,
-    stage: Stage,
-    pinned: bool,
-    score: f64,
-    fit: f64,
-    behaviour: f64,
-    cooling: bool,
-    disqualified_by: Option<String>,
+pub(crate) struct StoredLead {
+    pub(crate) id: i64,
+    pub(crate) stage: Stage,
+    pub(crate) pinned: bool,
+    pub(crate) score: f64,
+    pub(crate) fit: f64,
+    pub(crate) behaviour: f64,
+    pub(crate) cooling: bool,
+    pub(crate) disqualified_by: Option<String>,
+}
+
+/// An event as stored.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredEvent {
+    pub(crate) id: i64,
+    pub(crate) external_id: Option<String>,
+    pub(crate) event_type: String,
+    pub(crate) occurred_at: i64,
+    pub(crate) properties: String,
+}
+
+impl StoredEvent {
+    pub(crate) fn fact(&self) -> EventFact<'_> {
+        EventFact {
+            id: self.id,
+            event_type: &self.event_type,
+            occurred_at: self.occurred_at,
+            properties: &self.properties,
+        }
+    }
+}
+
+/// Reads one lead's stored state and fields.
+pub(crate) fn read_one_lead(
+    conn: &rusqlite::Connection,
+    rules: &CompiledRules,
+    lead_id: i64,
+) -> Result<Option<(StoredLead, LeadFacts)>> {
+    let mut stmt = conn.prepare_cached(&format!("{LEAD_SQL} WHERE l.id = ?2"))?;
+    let mut rows = stmt.query(params![rules.reads_custom_fields(), lead_id])?;
+    match rows.next()? {
+        Some(row) => Ok(Some(read_lead(row)?)),
+        None => Ok(None),
+    }
+}
+
+/// Reads one lead's events, oldest first.
+pub(crate) fn read_lead_events(
+    conn: &rusqlite::Connection,
+    lead_id: i64,
+) -> Result<Vec<StoredEvent>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, external_id, type, occurred_at, properties FROM events
+         WHERE lead_id = ?1 ORDER BY occurred_at, id",
+    )?;
+    let rows = stmt.query_map([lead_id], |row| {
+        Ok(StoredEvent {
+            id: row.get(0)?,
+            external_id: row.get(1)?,
+            event_type: row.get(2)?,
+            occurred_at: row.get(3)?,
+            properties: row.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 const LEAD_SQL: &str =
@@ -163,7 +219,7 @@ impl<'t> ScoreWriter<'t> {
             let actor = disqualified_by.filter(|_| to == Stage::Disqualified);
             self.stages
                 .move_lead(lead.id, lead.stage, to, points, actor, self.now)?;
-            self.summary.moved.add(to);
+            self.summary.moved.add(to, 1);
             if to == Stage::Disqualified {
                 self.summary.disqualified += 1;
             }

@@ -154,12 +154,12 @@ pub struct MovedCounts {
 }
 
 impl MovedCounts {
-    /// Counts one move into `stage`; other stages are not counted here.
-    pub fn add(&mut self, stage: Stage) {
+    /// Counts `count` moves into `stage`; other stages are not counted here.
+    pub fn add(&mut self, stage: Stage, count: u32) {
         match stage {
-            Stage::Mql => self.mql += 1,
-            Stage::Warm => self.warm += 1,
-            Stage::Sql => self.sql += 1,
+            Stage::Mql => self.mql += count,
+            Stage::Warm => self.warm += count,
+            Stage::Sql => self.sql += count,
             _ => {}
         }
     }
@@ -306,7 +306,7 @@ fn restage_all(
         cooling_total += u32::from(cooling);
         if let Some(to) = next {
             writer.move_lead(id, stage, to, score, None, now)?;
-            moved.add(to);
+            moved.add(to, 1);
         }
         if cooling != was_cooling {
             writer.set_cooling(id, cooling)?;
