@@ -148,7 +148,7 @@ fn points_never_counted_twice_or_lost() {
         at("2024-06-03T09:05:00Z"),
         "ev-003",
     );
-    record_events(&mut db, &[visit.clone()], visit.occurred_at).unwrap();
+    record_events(&mut db, std::slice::from_ref(&visit), visit.occurred_at).unwrap();
     assert_eq!(score_of(&db, id), 50.0, "after ev-003");
 
     // 6. Re-import of the unchanged row: fields written again, scored again.

@@ -125,8 +125,11 @@ impl ScoreSnapshot {
     }
 
     /// Counts stages, moves and cooling leads for candidate thresholds, the
-    /// way [`super::stages::apply_thresholds`] would apply them.
-    pub fn preview(&self, thresholds: &Thresholds) -> ThresholdPreview {
+    /// way [`super::stages::apply_thresholds`] would apply them. Fails on
+    /// thresholds that are negative, not numbers or out of order.
+    pub fn preview(&self, thresholds: &Thresholds) -> Result<ThresholdPreview> {
+        thresholds.validate()?;
+
         let mut stages = self.settled.clone();
         let mut moved = MovedCounts::default();
         let mut cooling = 0;
@@ -139,31 +142,32 @@ impl ScoreSnapshot {
         ];
 
         for (slot, scores) in self.movable.iter().enumerate() {
-            // Leads reach every stage above their own whose threshold they
-            // meet; the rest stay.
-            let mut remaining = scores.len() as u32;
+            // A lead moves to the highest stage above its own whose
+            // threshold it meets. Thresholds rise, so the counts of leads
+            // meeting them nest: SQL within Warm within MQL.
+            let mut above = 0;
             for target in (slot + 1..4).rev() {
-                let reached = at_least(scores, limits[target]).min(remaining);
-                let newly = reached - (scores.len() as u32 - remaining);
+                let reached = at_least(scores, limits[target]);
+                let newly = reached - above;
                 stages.add(scored[target], newly);
                 moved.add(scored[target], newly);
-                remaining -= newly;
+                above = reached;
             }
-            stages.add(scored[slot], remaining);
-            let below = scores.len() as u32 - at_least(scores, limits[slot]);
-            cooling += below.min(remaining);
+            stages.add(scored[slot], scores.len() as u32 - above);
+            // Leads that stay and score below their own stage's threshold.
+            cooling += scores.len() as u32 - at_least(scores, limits[slot]);
         }
         for (slot, scores) in self.pinned.iter().enumerate() {
             stages.add(scored[slot], scores.len() as u32);
             cooling += scores.len() as u32 - at_least(scores, limits[slot]);
         }
 
-        ThresholdPreview {
+        Ok(ThresholdPreview {
             thresholds: *thresholds,
             stages,
             moved,
             cooling,
-        }
+        })
     }
 }
 
