@@ -279,7 +279,7 @@ fn recompute_in(tx: &Transaction<'_>, rules: &CompiledRules, now: i64) -> Result
     if !types.is_empty() {
         let marks = vec!["?"; types.len()].join(", ");
         let mut stmt = tx.prepare(&format!(
-            "SELECT id, lead_id, type, occurred_at, properties FROM events WHERE type IN ({marks})"
+            "SELECT id, lead_id, type, occurred_at, properties FROM events WHERE +type IN ({marks})"
         ))?;
         let mut rows = stmt.query(params_from_iter(types.iter()))?;
         while let Some(row) = rows.next()? {
