@@ -578,7 +578,7 @@ fn write_demo(tx: &Transaction<'_>, options: &DemoOptions) -> Result<DemoSummary
                 consent: Some(consent),
                 custom_fields: Some(&custom),
             },
-            rules.reads_custom_fields(),
+            rules.custom_keys(),
         );
         let scored = rules.score(
             &facts,

@@ -133,7 +133,7 @@ proptest! {
         seed in any::<u64>(),
     ) {
         let compiled = CompiledRules::new(&rules);
-        let facts = LeadFacts::new(&LeadFields { job_title: Some("Sales Manager"), ..LeadFields::default() }, false);
+        let facts = LeadFacts::new(&LeadFields { job_title: Some("Sales Manager"), ..LeadFields::default() }, &[]);
         let texts: Vec<String> = events.iter().map(properties).collect();
         let facts_of = |index: usize| EventFact {
             id: index as i64 + 1,

@@ -8,91 +8,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde_json::{Map, Value};
-
+pub use super::facts::{AccountFacts, LeadFacts, LeadFields};
+use super::facts::{Matcher, Properties};
 use super::rules::{
-    from_hundredths, to_hundredths, BehaviourRule, Condition, Decay, Field, Rule, RuleBody, Test,
+    from_hundredths, to_hundredths, BehaviourRule, Condition, Decay, Field, Rule, RuleBody,
 };
 
 const DAY: f64 = 86_400.0;
-
-/// The fields of a lead that fit and disqualifying rules read, trimmed and
-/// lowercased once.
-#[derive(Debug, Clone, Default)]
-pub struct LeadFacts {
-    values: [Option<String>; 7],
-    custom: Map<String, Value>,
-}
-
-/// Raw field values of one lead, as read from the database.
-#[derive(Debug, Clone, Default)]
-pub struct LeadFields<'a> {
-    pub job_title: Option<&'a str>,
-    pub industry: Option<&'a str>,
-    pub company_size: Option<&'a str>,
-    pub country: Option<&'a str>,
-    pub source: Option<&'a str>,
-    pub email: Option<&'a str>,
-    pub consent: Option<bool>,
-    /// The lead's custom fields as a JSON object.
-    pub custom_fields: Option<&'a str>,
-}
-
-impl LeadFacts {
-    /// Normalizes `fields`. Custom fields are parsed only when `with_custom`
-    /// is set, because most rule sets never read them.
-    pub fn new(fields: &LeadFields<'_>, with_custom: bool) -> Self {
-        let clean = |value: Option<&str>| {
-            value
-                .map(|v| v.trim().to_lowercase())
-                .filter(|v| !v.is_empty())
-        };
-        let domain = fields
-            .email
-            .and_then(|email| email.rsplit_once('@'))
-            .map(|(_, domain)| domain);
-        let consent = fields.consent.map(|yes| if yes { "yes" } else { "no" });
-        let custom = match (with_custom, fields.custom_fields) {
-            (true, Some(text)) => serde_json::from_str(text).unwrap_or_default(),
-            _ => Map::new(),
-        };
-        LeadFacts {
-            values: [
-                clean(fields.job_title),
-                clean(fields.industry),
-                clean(fields.company_size),
-                clean(fields.country),
-                clean(fields.source),
-                clean(domain),
-                clean(consent),
-            ],
-            custom,
-        }
-    }
-
-    fn get(&self, field: Field, key: Option<&str>) -> Option<String> {
-        let slot = match field {
-            Field::JobTitle => 0,
-            Field::Industry => 1,
-            Field::CompanySize => 2,
-            Field::Country => 3,
-            Field::Source => 4,
-            Field::EmailDomain => 5,
-            Field::Consent => 6,
-            Field::Custom => return json_text(self.custom.get(key?)?),
-        };
-        self.values[slot].clone()
-    }
-}
-
-fn json_text(value: &Value) -> Option<String> {
-    let text = match value {
-        Value::Null => return None,
-        Value::String(text) => text.trim().to_lowercase(),
-        other => other.to_string().to_lowercase(),
-    };
-    (!text.is_empty()).then_some(text)
-}
 
 /// One event as the engine sees it.
 #[derive(Debug, Clone, Copy)]
@@ -104,79 +26,18 @@ pub struct EventFact<'a> {
     pub properties: &'a str,
 }
 
-/// A test with its text already trimmed and lowercased.
-#[derive(Debug, Clone)]
-enum Matcher {
-    Equals(String),
-    OneOf(Vec<String>),
-    Contains(String),
-    Range(Option<f64>, Option<f64>),
-    Empty,
-    NotEmpty,
-}
-
-impl Matcher {
-    fn new(test: &Test) -> Self {
-        let clean = |text: &str| text.trim().to_lowercase();
-        match test {
-            Test::Equals { value } => Matcher::Equals(clean(value)),
-            Test::OneOf { values } => Matcher::OneOf(values.iter().map(|v| clean(v)).collect()),
-            Test::Contains { value } => Matcher::Contains(clean(value)),
-            Test::Range { min, max } => Matcher::Range(*min, *max),
-            Test::Empty => Matcher::Empty,
-            Test::NotEmpty => Matcher::NotEmpty,
-        }
-    }
-
-    /// Tests a value that is already trimmed, lowercased and non-empty.
-    fn matches(&self, value: Option<&str>) -> bool {
-        let Some(value) = value else {
-            return matches!(self, Matcher::Empty);
-        };
-        match self {
-            Matcher::Equals(wanted) => value == wanted,
-            Matcher::OneOf(wanted) => wanted.iter().any(|w| w == value),
-            Matcher::Contains(part) => value.contains(part.as_str()),
-            Matcher::Range(min, max) => leading_number(value)
-                .is_some_and(|n| min.is_none_or(|m| n >= m) && max.is_none_or(|m| n <= m)),
-            Matcher::Empty => false,
-            Matcher::NotEmpty => true,
-        }
-    }
-}
-
-/// Reads the first number in `text`, so a size band `51-200` reads as 51
-/// and `1000+` as 1000.
-fn leading_number(text: &str) -> Option<f64> {
-    let start = text.find(|c: char| c.is_ascii_digit())?;
-    let digits: String = text[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.')
-        .collect();
-    let negative = text[..start].ends_with('-') && start == 1;
-    let number: f64 = digits.trim_end_matches('.').parse().ok()?;
-    Some(if negative { -number } else { number })
-}
-
 #[derive(Debug, Clone)]
 struct CompiledCondition {
     field: Field,
-    key: Option<String>,
+    /// Position of the custom field in [`CompiledRules::custom_keys`].
+    custom_index: Option<usize>,
     matcher: Matcher,
 }
 
 impl CompiledCondition {
-    fn new(condition: &Condition) -> Self {
-        CompiledCondition {
-            field: condition.field,
-            key: condition.key.as_ref().map(|k| k.trim().to_owned()),
-            matcher: Matcher::new(&condition.test),
-        }
-    }
-
     fn matches(&self, facts: &LeadFacts) -> bool {
         self.matcher
-            .matches(facts.get(self.field, self.key.as_deref()).as_deref())
+            .matches(facts.get(self.field, self.custom_index))
     }
 }
 
@@ -197,8 +58,10 @@ pub struct CompiledRules {
     fit: Vec<(usize, CompiledCondition, i64)>,
     disqualify: Vec<(usize, CompiledCondition)>,
     behaviour: Vec<CompiledBehaviour>,
-    by_event_type: HashMap<String, Vec<usize>>,
-    reads_custom: bool,
+    /// Behaviour slots per event type. A short list searched in order is
+    /// faster than hashing for the handful of types a rule set names.
+    by_event_type: Vec<(String, Vec<usize>)>,
+    custom_keys: Vec<String>,
 }
 
 impl CompiledRules {
@@ -209,31 +72,48 @@ impl CompiledRules {
             fit: Vec::new(),
             disqualify: Vec::new(),
             behaviour: Vec::new(),
-            by_event_type: HashMap::new(),
-            reads_custom: false,
+            by_event_type: Vec::new(),
+            custom_keys: Vec::new(),
         };
         for rule in rules.iter().filter(|r| r.enabled) {
             let index = compiled.rules.len();
             compiled.rules.push(rule.clone());
             match &rule.body {
                 RuleBody::Fit { condition, points } => {
-                    compiled.reads_custom |= condition.field == Field::Custom;
-                    compiled.fit.push((
-                        index,
-                        CompiledCondition::new(condition),
-                        to_hundredths(*points),
-                    ));
+                    let condition = compiled.compile(condition);
+                    compiled
+                        .fit
+                        .push((index, condition, to_hundredths(*points)));
                 }
                 RuleBody::Disqualify { condition } => {
-                    compiled.reads_custom |= condition.field == Field::Custom;
-                    compiled
-                        .disqualify
-                        .push((index, CompiledCondition::new(condition)));
+                    let condition = compiled.compile(condition);
+                    compiled.disqualify.push((index, condition));
                 }
                 RuleBody::Behaviour(behaviour) => compiled.add_behaviour(index, behaviour),
             }
         }
         compiled
+    }
+
+    fn compile(&mut self, condition: &Condition) -> CompiledCondition {
+        let key = condition.key.as_deref().map(str::trim);
+        let custom_index = match (condition.field, key) {
+            (Field::Custom, Some(key)) => {
+                Some(match self.custom_keys.iter().position(|k| k == key) {
+                    Some(index) => index,
+                    None => {
+                        self.custom_keys.push(key.to_owned());
+                        self.custom_keys.len() - 1
+                    }
+                })
+            }
+            _ => None,
+        };
+        CompiledCondition {
+            field: condition.field,
+            custom_index,
+            matcher: Matcher::new(&condition.test),
+        }
     }
 
     fn add_behaviour(&mut self, index: usize, rule: &BehaviourRule) {
@@ -249,10 +129,11 @@ impl CompiledRules {
             decay: rule.decay,
             once_per: rule.once_per.as_ref().map(|k| k.trim().to_owned()),
         });
-        self.by_event_type
-            .entry(rule.event_type.trim().to_owned())
-            .or_default()
-            .push(slot);
+        let event_type = rule.event_type.trim();
+        match self.by_event_type.iter_mut().find(|(t, _)| t == event_type) {
+            Some((_, slots)) => slots.push(slot),
+            None => self.by_event_type.push((event_type.to_owned(), vec![slot])),
+        }
     }
 
     /// Returns the enabled rules in order.
@@ -260,52 +141,57 @@ impl CompiledRules {
         &self.rules
     }
 
-    /// Reports whether any condition reads a custom field.
-    pub fn reads_custom_fields(&self) -> bool {
-        self.reads_custom
+    /// Returns the custom fields some condition reads.
+    pub fn custom_keys(&self) -> &[String] {
+        &self.custom_keys
     }
 
     /// Returns the event types some behaviour rule counts.
     pub fn event_types(&self) -> impl Iterator<Item = &str> {
-        self.by_event_type.keys().map(String::as_str)
+        self.by_event_type.iter().map(|(t, _)| t.as_str())
     }
 
     /// Returns an empty tally for one lead.
     pub fn new_tally(&self) -> Tally {
         Tally {
-            rules: vec![RuleTally::default(); self.behaviour.len()],
+            cells: vec![Cell::default(); self.behaviour.len()],
+            once: BTreeMap::new(),
         }
     }
 
-    /// Returns each matching behaviour rule's slot with the event's points
-    /// before and after decay, in hundredths. Events after `now` count
-    /// nothing yet.
-    pub fn event_points(&self, event: &EventFact<'_>, now: i64) -> Vec<(usize, i64, i64)> {
-        let mut found = Vec::new();
-        let mut properties = Properties::new(event.properties);
-        self.for_each_match(event, now, &mut properties, |slot, before, after, _| {
-            found.push((slot, before, after))
-        });
-        found
+    /// Returns an empty tally table for `leads` leads.
+    pub fn new_table(&self, leads: usize) -> TallyTable {
+        TallyTable {
+            width: self.behaviour.len(),
+            cells: vec![Cell::default(); self.behaviour.len() * leads],
+            once: HashMap::new(),
+        }
     }
 
-    fn for_each_match(
-        &self,
+    /// Visits each behaviour rule that counts `event`, with the event's
+    /// points before and after decay in hundredths. Events after `now`
+    /// count nothing yet.
+    fn for_each_match<'e>(
+        &'e self,
         event: &EventFact<'_>,
         now: i64,
-        properties: &mut Properties<'_>,
-        mut visit: impl FnMut(usize, i64, i64, &mut Properties<'_>),
+        properties: &mut Properties<'_, 'e>,
+        mut visit: impl FnMut(usize, i64, i64, &mut Properties<'_, 'e>),
     ) {
         if event.occurred_at > now {
             return;
         }
-        let Some(slots) = self.by_event_type.get(event.event_type) else {
+        let Some((_, slots)) = self
+            .by_event_type
+            .iter()
+            .find(|(t, _)| t == event.event_type)
+        else {
             return;
         };
         for &slot in slots {
             let rule = &self.behaviour[slot];
             if let Some((property, matcher)) = &rule.filter {
-                if !matcher.matches(properties.get(property).as_deref()) {
+                if !matcher.matches(properties.get(property)) {
                     continue;
                 }
             }
@@ -319,24 +205,24 @@ impl CompiledRules {
         }
     }
 
-    /// Adds one event to `tally`.
-    pub fn add_event(&self, tally: &mut Tally, event: &EventFact<'_>, now: i64) {
+    fn add_to(&self, sink: &mut impl TallySink, event: &EventFact<'_>, now: i64) {
         let mut properties = Properties::new(event.properties);
+        let (occurred_at, id) = (event.occurred_at, event.id);
         self.for_each_match(
             event,
             now,
             &mut properties,
             |slot, _, points, properties| {
-                let entry = &mut tally.rules[slot];
                 let Some(key) = self.behaviour[slot].once_per.as_deref() else {
-                    entry.points += points;
-                    entry.events += 1;
+                    let cell = sink.cell(slot);
+                    cell.points += points;
+                    cell.events += 1;
                     return;
                 };
                 // A missing property counts as one shared empty value.
-                let value = properties.get(key).unwrap_or_default();
-                let candidate = (event.occurred_at, event.id, points);
-                let best = entry.once.get_or_insert_with(BTreeMap::new);
+                let value = properties.get(key).unwrap_or_default().to_owned();
+                let candidate = (occurred_at, id, points);
+                let best = sink.once(slot);
                 let keep = best
                     .get(&value)
                     .is_some_and(|current| *current <= candidate);
@@ -345,6 +231,22 @@ impl CompiledRules {
                 }
             },
         );
+    }
+
+    /// Adds one event to a lead's `tally`.
+    pub fn add_event(&self, tally: &mut Tally, event: &EventFact<'_>, now: i64) {
+        self.add_to(tally, event, now);
+    }
+
+    /// Adds one event to row `lead` of `table`.
+    pub fn add_event_to_row(
+        &self,
+        table: &mut TallyTable,
+        lead: usize,
+        event: &EventFact<'_>,
+        now: i64,
+    ) {
+        self.add_to(&mut TableRow { table, lead }, event, now);
     }
 
     /// Lists every event that a behaviour rule matches, with its points
@@ -362,7 +264,7 @@ impl CompiledRules {
                     let key = self.behaviour[slot]
                         .once_per
                         .as_deref()
-                        .map(|key| properties.get(key).unwrap_or_default());
+                        .map(|key| properties.get(key).unwrap_or_default().to_owned());
                     let found_match = EventMatch {
                         rule: self.behaviour[slot].rule,
                         event: index,
@@ -400,6 +302,22 @@ impl CompiledRules {
 
     /// Scores a lead from its facts and its event tally.
     pub fn finish(&self, facts: &LeadFacts, tally: &Tally) -> LeadScore {
+        self.finish_with(facts, |slot| {
+            rule_total(&tally.cells[slot], tally.once.get(&slot))
+        })
+    }
+
+    /// Scores the lead in row `lead` of `table`.
+    pub fn finish_row(&self, facts: &LeadFacts, table: &TallyTable, lead: usize) -> LeadScore {
+        self.finish_with(facts, |slot| {
+            rule_total(
+                &table.cells[lead * table.width + slot],
+                table.once.get(&(lead, slot)),
+            )
+        })
+    }
+
+    fn finish_with(&self, facts: &LeadFacts, total_of: impl Fn(usize) -> (i64, u32)) -> LeadScore {
         let mut parts = Vec::new();
         for (rule, condition, points) in &self.fit {
             if condition.matches(facts) {
@@ -411,9 +329,8 @@ impl CompiledRules {
                 });
             }
         }
-        for (slot, entry) in tally.rules.iter().enumerate() {
-            let behaviour = &self.behaviour[slot];
-            let (raw, events) = entry.total();
+        for (slot, behaviour) in self.behaviour.iter().enumerate() {
+            let (raw, events) = total_of(slot);
             if events == 0 {
                 continue;
             }
@@ -451,33 +368,6 @@ impl CompiledRules {
         }
         self.finish(facts, &tally)
     }
-
-    /// Returns the rule behind a behaviour slot.
-    pub fn behaviour_rule(&self, slot: usize) -> usize {
-        self.behaviour[slot].rule
-    }
-}
-
-/// An event's properties, parsed on first use.
-struct Properties<'a> {
-    text: &'a str,
-    parsed: Option<Map<String, Value>>,
-}
-
-impl<'a> Properties<'a> {
-    fn new(text: &'a str) -> Self {
-        Properties { text, parsed: None }
-    }
-
-    /// Returns the property as trimmed lowercase text; a property that is
-    /// missing, null or empty reads as none.
-    fn get(&mut self, key: &str) -> Option<String> {
-        let text = self.text;
-        let map = self
-            .parsed
-            .get_or_insert_with(|| serde_json::from_str(text).unwrap_or_default());
-        map.get(key).and_then(json_text)
-    }
 }
 
 /// Points of an event of age `age` seconds, in hundredths.
@@ -493,30 +383,70 @@ fn decayed(points: i64, decay: Decay, age: f64) -> i64 {
     }
 }
 
+/// Running total of one behaviour rule for one lead.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Cell {
+    points: i64,
+    events: u32,
+}
+
+/// For a "once per" rule: per property value, the earliest event as
+/// (occurred at, event id, points).
+type OnceMap = BTreeMap<String, (i64, i64, i64)>;
+
+fn rule_total(cell: &Cell, once: Option<&OnceMap>) -> (i64, u32) {
+    match once {
+        None => (cell.points, cell.events),
+        Some(best) => (
+            best.values().map(|(_, _, points)| points).sum(),
+            best.len() as u32,
+        ),
+    }
+}
+
+/// Where [`CompiledRules::add_to`] adds points.
+trait TallySink {
+    fn cell(&mut self, slot: usize) -> &mut Cell;
+    fn once(&mut self, slot: usize) -> &mut OnceMap;
+}
+
 /// Running totals of one lead's behaviour rules.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tally {
-    rules: Vec<RuleTally>,
+    cells: Vec<Cell>,
+    once: BTreeMap<usize, OnceMap>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
-struct RuleTally {
-    points: i64,
-    events: u32,
-    /// For "once per" rules: per property value, the earliest event as
-    /// (occurred at, event id, points).
-    once: Option<BTreeMap<String, (i64, i64, i64)>>,
+impl TallySink for Tally {
+    fn cell(&mut self, slot: usize) -> &mut Cell {
+        &mut self.cells[slot]
+    }
+
+    fn once(&mut self, slot: usize) -> &mut OnceMap {
+        self.once.entry(slot).or_default()
+    }
 }
 
-impl RuleTally {
-    fn total(&self) -> (i64, u32) {
-        match &self.once {
-            None => (self.points, self.events),
-            Some(best) => (
-                best.values().map(|(_, _, points)| points).sum(),
-                best.len() as u32,
-            ),
-        }
+/// Running totals of many leads in one flat table, one row per lead.
+#[derive(Debug, Clone)]
+pub struct TallyTable {
+    width: usize,
+    cells: Vec<Cell>,
+    once: HashMap<(usize, usize), OnceMap>,
+}
+
+struct TableRow<'t> {
+    table: &'t mut TallyTable,
+    lead: usize,
+}
+
+impl TallySink for TableRow<'_> {
+    fn cell(&mut self, slot: usize) -> &mut Cell {
+        &mut self.table.cells[self.lead * self.table.width + slot]
+    }
+
+    fn once(&mut self, slot: usize) -> &mut OnceMap {
+        self.table.once.entry((self.lead, slot)).or_default()
     }
 }
 

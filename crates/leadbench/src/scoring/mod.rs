@@ -5,7 +5,7 @@
 //! Where things live:
 //! - [`rules`]: the rule model and its validation; [`defaults`]: the default rule set.
 //! - [`store`]: saving, ordering, importing and exporting rules, with a change log.
-//! - [`engine`]: the pure score function.
+//! - [`engine`]: the pure score function; [`facts`]: the lead fields and event properties it compares.
 //! - [`recompute`]: writing scores after a rule change, an edit or new events.
 //! - [`stages`]: thresholds, automatic forward moves, pinning and cooling.
 //! - [`preview`]: histogram and stage counts for candidate thresholds.
@@ -20,6 +20,7 @@ pub mod cli;
 pub mod defaults;
 pub mod engine;
 pub mod explain;
+pub mod facts;
 pub mod preview;
 pub mod recompute;
 pub mod rules;

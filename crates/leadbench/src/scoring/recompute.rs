@@ -4,12 +4,13 @@
 //! lead gives exactly what a full recomputation gives.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use rusqlite::{params, params_from_iter, Transaction};
+use rusqlite::{params, Transaction};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::engine::{CompiledRules, EventFact, LeadFacts, LeadFields, LeadScore, Tally};
+use super::engine::{AccountFacts, CompiledRules, EventFact, LeadFacts, LeadFields, LeadScore};
 use super::rules::from_hundredths;
 use super::stages::{
     automatic_move, current_thresholds, is_cooling, MovedCounts, StageWriter, Thresholds,
@@ -103,9 +104,9 @@ pub(crate) fn read_one_lead(
     lead_id: i64,
 ) -> Result<Option<(StoredLead, LeadFacts)>> {
     let mut stmt = conn.prepare_cached(&format!("{LEAD_SQL} WHERE l.id = ?2"))?;
-    let mut rows = stmt.query(params![rules.reads_custom_fields(), lead_id])?;
+    let mut rows = stmt.query(params![!rules.custom_keys().is_empty(), lead_id])?;
     match rows.next()? {
-        Some(row) => Ok(Some(read_lead(row)?)),
+        Some(row) => Ok(Some(read_lead(row, rules, &mut Accounts::default(), conn)?)),
         None => Ok(None),
     }
 }
@@ -131,37 +132,91 @@ pub(crate) fn read_lead_events(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-const LEAD_SQL: &str =
-    "SELECT l.id, l.job_title, a.industry, a.size_band, a.country, l.source, l.email,
-        l.consent, CASE WHEN ?1 THEN l.custom_fields END, l.stage, l.pinned, l.score, l.score_fit,
+const LEAD_SQL: &str = "SELECT l.id, l.job_title, l.account_id, l.source, l.email, l.consent,
+        CASE WHEN ?1 THEN l.custom_fields END, l.stage, l.pinned, l.score, l.score_fit,
         l.score_behaviour, l.cooling, l.disqualified_by
- FROM leads l LEFT JOIN accounts a ON a.id = l.account_id";
+ FROM leads l";
 
-fn read_lead(row: &rusqlite::Row<'_>) -> rusqlite::Result<(StoredLead, LeadFacts)> {
-    let text = |index| {
-        row.get_ref(index)
-            .map(|v| v.as_str_or_null().ok().flatten())
-    };
+/// Normalized account fields by account id, read once and shared by the
+/// account's leads.
+#[derive(Default)]
+pub(crate) struct Accounts {
+    known: HashMap<i64, Arc<AccountFacts>>,
+    none: Arc<AccountFacts>,
+}
+
+impl Accounts {
+    fn load_all(conn: &rusqlite::Connection) -> Result<Self> {
+        let mut accounts = Accounts::default();
+        let mut stmt = conn.prepare("SELECT id, industry, size_band, country FROM accounts")?;
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            let facts = account_facts(row)?;
+            accounts.known.insert(row.get(0)?, Arc::new(facts));
+        }
+        Ok(accounts)
+    }
+
+    fn get(&mut self, conn: &rusqlite::Connection, id: Option<i64>) -> Result<Arc<AccountFacts>> {
+        let Some(id) = id else {
+            return Ok(self.none.clone());
+        };
+        if let Some(found) = self.known.get(&id) {
+            return Ok(found.clone());
+        }
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, industry, size_band, country FROM accounts WHERE id = ?1",
+        )?;
+        let mut rows = stmt.query([id])?;
+        let facts = match rows.next()? {
+            Some(row) => Arc::new(account_facts(row)?),
+            None => self.none.clone(),
+        };
+        self.known.insert(id, facts.clone());
+        Ok(facts)
+    }
+}
+
+fn optional_text<'r>(
+    row: &'r rusqlite::Row<'_>,
+    index: usize,
+) -> rusqlite::Result<Option<&'r str>> {
+    Ok(row.get_ref(index)?.as_str_or_null().ok().flatten())
+}
+
+fn account_facts(row: &rusqlite::Row<'_>) -> rusqlite::Result<AccountFacts> {
+    Ok(AccountFacts::new(
+        optional_text(row, 1)?,
+        optional_text(row, 2)?,
+        optional_text(row, 3)?,
+    ))
+}
+
+fn read_lead(
+    row: &rusqlite::Row<'_>,
+    rules: &CompiledRules,
+    accounts: &mut Accounts,
+    conn: &rusqlite::Connection,
+) -> Result<(StoredLead, LeadFacts)> {
     let fields = LeadFields {
-        job_title: text(1)?,
-        industry: text(2)?,
-        company_size: text(3)?,
-        country: text(4)?,
-        source: text(5)?,
-        email: text(6)?,
-        consent: row.get(7)?,
-        custom_fields: text(8)?,
+        job_title: optional_text(row, 1)?,
+        source: optional_text(row, 3)?,
+        email: optional_text(row, 4)?,
+        consent: row.get(5)?,
+        custom_fields: optional_text(row, 6)?,
+        ..LeadFields::default()
     };
-    let facts = LeadFacts::new(&fields, fields.custom_fields.is_some());
+    let account = accounts.get(conn, row.get(2)?)?;
+    let facts = LeadFacts::with_account(&fields, account, rules.custom_keys());
     let stored = StoredLead {
         id: row.get(0)?,
-        stage: row.get(9)?,
-        pinned: row.get(10)?,
-        score: row.get(11)?,
-        fit: row.get(12)?,
-        behaviour: row.get(13)?,
-        cooling: row.get(14)?,
-        disqualified_by: row.get(15)?,
+        stage: row.get(7)?,
+        pinned: row.get(8)?,
+        score: row.get(9)?,
+        fit: row.get(10)?,
+        behaviour: row.get(11)?,
+        cooling: row.get(12)?,
+        disqualified_by: row.get(13)?,
     };
     Ok((stored, facts))
 }
@@ -263,43 +318,40 @@ pub fn recompute(db: &mut Database, now: i64) -> Result<RecomputeSummary> {
 
 fn recompute_in(tx: &Transaction<'_>, rules: &CompiledRules, now: i64) -> Result<RecomputeSummary> {
     // 1. Leads and their fields, in id order.
+    let mut accounts = Accounts::load_all(tx)?;
     let mut leads: Vec<(StoredLead, LeadFacts)> = Vec::new();
     {
         let mut stmt = tx.prepare(&format!("{LEAD_SQL} ORDER BY l.id"))?;
-        let rows = stmt.query_map([rules.reads_custom_fields()], read_lead)?;
-        for row in rows {
-            leads.push(row?);
+        let mut rows = stmt.query([!rules.custom_keys().is_empty()])?;
+        while let Some(row) = rows.next()? {
+            leads.push(read_lead(row, rules, &mut accounts, tx)?);
         }
     }
     let index = LeadIndex::new(leads.iter().map(|(lead, _)| lead.id));
 
     // 2. One pass over the events that some rule counts.
-    let mut tallies: Vec<Tally> = vec![rules.new_tally(); leads.len()];
-    let types: Vec<&str> = rules.event_types().collect();
-    if !types.is_empty() {
-        let marks = vec!["?"; types.len()].join(", ");
-        let mut stmt = tx.prepare(&format!(
-            "SELECT id, lead_id, type, occurred_at, properties FROM events WHERE +type IN ({marks})"
-        ))?;
-        let mut rows = stmt.query(params_from_iter(types.iter()))?;
-        while let Some(row) = rows.next()? {
-            let Some(slot) = index.get(row.get(1)?) else {
-                continue;
-            };
-            let event = EventFact {
-                id: row.get(0)?,
-                event_type: text_at(row, 2)?,
-                occurred_at: row.get(3)?,
-                properties: text_at(row, 4)?,
-            };
-            rules.add_event(&mut tallies[slot], &event, now);
-        }
+    let mut table = rules.new_table(leads.len());
+    // Events of types no rule counts are skipped here rather than in SQL:
+    // an IN list costs SQLite a lookup per row.
+    let mut stmt = tx.prepare("SELECT id, lead_id, type, occurred_at, properties FROM events")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let Some(slot) = index.get(row.get(1)?) else {
+            continue;
+        };
+        let event = EventFact {
+            id: row.get(0)?,
+            event_type: text_at(row, 2)?,
+            occurred_at: row.get(3)?,
+            properties: text_at(row, 4)?,
+        };
+        rules.add_event_to_row(&mut table, slot, &event, now);
     }
 
     // 3. Scores, stage moves and writes.
     let mut writer = ScoreWriter::new(tx, now)?;
-    for ((lead, facts), tally) in leads.iter().zip(&tallies) {
-        let score = rules.finish(facts, tally);
+    for (slot, (lead, facts)) in leads.iter().enumerate() {
+        let score = rules.finish_row(facts, &table, slot);
         writer.write(lead, &score)?;
     }
     Ok(writer.summary)
@@ -310,6 +362,7 @@ fn recompute_in(tx: &Transaction<'_>, rules: &CompiledRules, now: i64) -> Result
 pub fn rescore_in(tx: &Transaction<'_>, lead_ids: &[i64], now: i64) -> Result<RecomputeSummary> {
     let rules = CompiledRules::new(&list_rules(tx)?);
     let mut read_lead_stmt = tx.prepare(&format!("{LEAD_SQL} WHERE l.id = ?2"))?;
+    let mut accounts = Accounts::default();
     let mut read_events =
         tx.prepare("SELECT id, type, occurred_at, properties FROM events WHERE lead_id = ?1")?;
     let mut writer = ScoreWriter::new(tx, now)?;
@@ -318,11 +371,11 @@ pub fn rescore_in(tx: &Transaction<'_>, lead_ids: &[i64], now: i64) -> Result<Re
     ids.sort_unstable();
     ids.dedup();
     for id in ids {
-        let mut found = read_lead_stmt.query(params![rules.reads_custom_fields(), id])?;
+        let mut found = read_lead_stmt.query(params![!rules.custom_keys().is_empty(), id])?;
         let Some(row) = found.next()? else {
             continue;
         };
-        let (lead, facts) = read_lead(row)?;
+        let (lead, facts) = read_lead(row, &rules, &mut accounts, tx)?;
         let mut tally = rules.new_tally();
         let mut events = read_events.query([id])?;
         while let Some(row) = events.next()? {
