@@ -356,26 +356,18 @@ pub fn generate(db: &mut Database, options: &DemoOptions) -> Result<DemoSummary>
     }
 
     // A large page cache keeps the one big transaction from spilling pages
-    // to the WAL file before it commits; the old size is restored after.
-    let cache_size: i64 = db
-        .conn()
-        .query_row("PRAGMA cache_size", [], |row| row.get(0))?;
-    db.conn().pragma_update(None, "cache_size", -262_144)?;
-    let written = write_in_one_transaction(db, options);
-    db.conn().pragma_update(None, "cache_size", cache_size)?;
-    let summary = written?;
+    // to the WAL file before it commits.
+    let summary = crate::scoring::recompute::with_large_cache(db, |db| {
+        let tx = db.write()?;
+        let summary = write_demo(&tx, options)?;
+        tx.commit()?;
+        Ok(summary)
+    })?;
     tracing::info!(
         leads = summary.leads,
         events = summary.events,
         "demo data generated"
     );
-    Ok(summary)
-}
-
-fn write_in_one_transaction(db: &mut Database, options: &DemoOptions) -> Result<DemoSummary> {
-    let tx = db.write()?;
-    let summary = write_demo(&tx, options)?;
-    tx.commit()?;
     Ok(summary)
 }
 

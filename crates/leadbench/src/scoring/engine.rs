@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-pub use super::facts::{AccountFacts, LeadFacts, LeadFields};
+pub use super::facts::{AccountFacts, AccountRef, LeadFacts, LeadFields};
 use super::facts::{Matcher, Properties};
 use super::rules::{
     from_hundredths, to_hundredths, BehaviourRule, Condition, Decay, Field, Rule, RuleBody,

@@ -10,7 +10,9 @@ use rusqlite::{params, Transaction};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::engine::{AccountFacts, CompiledRules, EventFact, LeadFacts, LeadFields, LeadScore};
+use super::engine::{
+    AccountFacts, AccountRef, CompiledRules, EventFact, LeadFacts, LeadFields, LeadScore,
+};
 use super::rules::from_hundredths;
 use super::stages::{
     automatic_move, current_thresholds, is_cooling, MovedCounts, StageWriter, Thresholds,
@@ -141,27 +143,38 @@ const LEAD_SQL: &str = "SELECT l.id, l.job_title, l.account_id, l.source, l.emai
 /// account's leads.
 #[derive(Default)]
 pub(crate) struct Accounts {
-    known: HashMap<i64, Arc<AccountFacts>>,
-    none: Arc<AccountFacts>,
+    index: Option<IdIndex>,
+    table: Option<Arc<[AccountFacts]>>,
+    fetched: HashMap<i64, AccountRef>,
+    none: AccountRef,
 }
 
 impl Accounts {
     fn load_all(conn: &rusqlite::Connection) -> Result<Self> {
-        let mut accounts = Accounts::default();
+        let mut ids = Vec::new();
+        let mut facts = Vec::new();
         let mut stmt = conn.prepare("SELECT id, industry, size_band, country FROM accounts")?;
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {
-            let facts = account_facts(row)?;
-            accounts.known.insert(row.get(0)?, Arc::new(facts));
+            ids.push(row.get::<_, i64>(0)?);
+            facts.push(account_facts(row)?);
         }
-        Ok(accounts)
+        Ok(Accounts {
+            index: Some(IdIndex::new(ids.iter().copied())),
+            table: Some(Arc::from(facts)),
+            ..Accounts::default()
+        })
     }
 
-    fn get(&mut self, conn: &rusqlite::Connection, id: Option<i64>) -> Result<Arc<AccountFacts>> {
+    fn get(&mut self, conn: &rusqlite::Connection, id: Option<i64>) -> Result<AccountRef> {
         let Some(id) = id else {
             return Ok(self.none.clone());
         };
-        if let Some(found) = self.known.get(&id) {
+        let position = self.index.as_ref().and_then(|index| index.get(id));
+        if let (Some(position), Some(table)) = (position, &self.table) {
+            return Ok(AccountRef::shared(table.clone(), position));
+        }
+        if let Some(found) = self.fetched.get(&id) {
             return Ok(found.clone());
         }
         let mut stmt = conn.prepare_cached(
@@ -169,10 +182,10 @@ impl Accounts {
         )?;
         let mut rows = stmt.query([id])?;
         let facts = match rows.next()? {
-            Some(row) => Arc::new(account_facts(row)?),
+            Some(row) => AccountRef::single(account_facts(row)?),
             None => self.none.clone(),
         };
-        self.known.insert(id, facts.clone());
+        self.fetched.insert(id, facts.clone());
         Ok(facts)
     }
 }
@@ -304,9 +317,12 @@ impl<'t> ScoreWriter<'t> {
 /// in one transaction.
 pub fn recompute(db: &mut Database, now: i64) -> Result<RecomputeSummary> {
     let rules = CompiledRules::new(&list_rules(db.conn())?);
+    let old_cache = cache_size(db.conn())?;
     let tx = db.write()?;
-    let summary = recompute_in(&tx, &rules, now)?;
-    tx.commit()?;
+    let summary = recompute_in(&tx, &rules, now);
+    let committed = summary.and_then(|summary| Ok(tx.commit().map(|_| summary)?));
+    db.conn().pragma_update(None, "cache_size", old_cache)?;
+    let summary = committed?;
     tracing::info!(
         leads = summary.leads,
         changed = summary.changed,
@@ -314,6 +330,35 @@ pub fn recompute(db: &mut Database, now: i64) -> Result<RecomputeSummary> {
         "scores recomputed"
     );
     Ok(summary)
+}
+
+/// Page cache used while rewriting every lead, in KiB: large enough that
+/// a transaction over 100,000 leads does not spill pages to the WAL file
+/// before it commits. SQLite allocates it only as pages are read.
+const LARGE_CACHE_KIB: i64 = 131_072;
+
+fn cache_size(conn: &rusqlite::Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA cache_size", [], |row| row.get(0))?)
+}
+
+/// Sets the large page cache for the rest of the connection's use; the
+/// caller restores the old size.
+fn enlarge_cache(conn: &rusqlite::Connection) -> Result<()> {
+    conn.pragma_update(None, "cache_size", -LARGE_CACHE_KIB)?;
+    Ok(())
+}
+
+/// Runs `work` with a larger page cache, then restores the old size. Only
+/// worth it for writes: a large cache filled by reads costs page faults.
+pub(crate) fn with_large_cache<T>(
+    db: &mut Database,
+    work: impl FnOnce(&mut Database) -> Result<T>,
+) -> Result<T> {
+    let old = cache_size(db.conn())?;
+    enlarge_cache(db.conn())?;
+    let result = work(db);
+    db.conn().pragma_update(None, "cache_size", old)?;
+    result
 }
 
 fn recompute_in(tx: &Transaction<'_>, rules: &CompiledRules, now: i64) -> Result<RecomputeSummary> {
@@ -327,7 +372,7 @@ fn recompute_in(tx: &Transaction<'_>, rules: &CompiledRules, now: i64) -> Result
             leads.push(read_lead(row, rules, &mut accounts, tx)?);
         }
     }
-    let index = LeadIndex::new(leads.iter().map(|(lead, _)| lead.id));
+    let index = IdIndex::new(leads.iter().map(|(lead, _)| lead.id));
 
     // 2. One pass over the events that some rule counts.
     let mut table = rules.new_table(leads.len());
@@ -348,7 +393,9 @@ fn recompute_in(tx: &Transaction<'_>, rules: &CompiledRules, now: i64) -> Result
         rules.add_event_to_row(&mut table, slot, &event, now);
     }
 
-    // 3. Scores, stage moves and writes.
+    // 3. Scores, stage moves and writes, with a cache that holds every
+    //    changed page until the commit.
+    enlarge_cache(tx)?;
     let mut writer = ScoreWriter::new(tx, now)?;
     for (slot, (lead, facts)) in leads.iter().enumerate() {
         let score = rules.finish_row(facts, &table, slot);
@@ -454,14 +501,14 @@ pub fn record_events(db: &mut Database, events: &[NewEvent], now: i64) -> Result
     Ok(recorded)
 }
 
-/// Maps lead ids to positions: a dense table when ids are compact, which
-/// they are in SQLite unless many leads were deleted, else a hash map.
-enum LeadIndex {
+/// Maps row ids to positions: a dense table when ids are compact, which
+/// they are in SQLite unless many rows were deleted, else a hash map.
+enum IdIndex {
     Dense { first: i64, slots: Vec<u32> },
     Sparse(HashMap<i64, usize>),
 }
 
-impl LeadIndex {
+impl IdIndex {
     fn new(ids: impl Iterator<Item = i64> + Clone) -> Self {
         let count = ids.clone().count();
         let first = ids.clone().min().unwrap_or(0);
@@ -472,9 +519,9 @@ impl LeadIndex {
             for (position, id) in ids.enumerate() {
                 slots[(id - first) as usize] = position as u32;
             }
-            LeadIndex::Dense { first, slots }
+            IdIndex::Dense { first, slots }
         } else {
-            LeadIndex::Sparse(
+            IdIndex::Sparse(
                 ids.enumerate()
                     .map(|(position, id)| (id, position))
                     .collect(),
@@ -484,14 +531,14 @@ impl LeadIndex {
 
     fn get(&self, id: i64) -> Option<usize> {
         match self {
-            LeadIndex::Dense { first, slots } => {
+            IdIndex::Dense { first, slots } => {
                 let offset = usize::try_from(id - first).ok()?;
                 slots
                     .get(offset)
                     .filter(|s| **s != u32::MAX)
                     .map(|s| *s as usize)
             }
-            LeadIndex::Sparse(map) => map.get(&id).copied(),
+            IdIndex::Sparse(map) => map.get(&id).copied(),
         }
     }
 }

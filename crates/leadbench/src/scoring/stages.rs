@@ -252,24 +252,27 @@ pub fn apply_thresholds(
 ) -> Result<ApplyThresholds> {
     thresholds.validate()?;
 
-    let tx = db.write()?;
-    let previous = current_thresholds(&tx)?;
-    let (moved, cooling) = restage_all(&tx, &thresholds, now)?;
-    tx.execute(
-        "INSERT INTO score_thresholds (mql, warm, sql, old_mql, old_warm, old_sql, changed_at, moved)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            thresholds.mql,
-            thresholds.warm,
-            thresholds.sql,
-            previous.mql,
-            previous.warm,
-            previous.sql,
-            now,
-            moved.total()
-        ],
-    )?;
-    tx.commit()?;
+    let (previous, moved, cooling) = super::recompute::with_large_cache(db, |db| {
+        let tx = db.write()?;
+        let previous = current_thresholds(&tx)?;
+        let (moved, cooling) = restage_all(&tx, &thresholds, now)?;
+        tx.execute(
+            "INSERT INTO score_thresholds (mql, warm, sql, old_mql, old_warm, old_sql, changed_at, moved)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                thresholds.mql,
+                thresholds.warm,
+                thresholds.sql,
+                previous.mql,
+                previous.warm,
+                previous.sql,
+                now,
+                moved.total()
+            ],
+        )?;
+        tx.commit()?;
+        Ok((previous, moved, cooling))
+    })?;
     tracing::info!(moved = moved.total(), "score thresholds applied");
     Ok(ApplyThresholds {
         previous,
