@@ -52,7 +52,7 @@ fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1_000.0
 }
 
-/// The default rules plus two page rules, 20 in all.
+/// Returns the default rules plus two page rules, 20 in all.
 fn bench_rules() -> Vec<Rule> {
     let page_rule = |name: &str, url: &str, points: f64| Rule {
         id: None,
@@ -79,7 +79,7 @@ fn bench_rules() -> Vec<Rule> {
 }
 
 /// Adds synthetic events, spread over all leads and the scored event
-/// types, until the database holds exactly `EVENTS` events.
+/// types, until the database contains exactly `EVENTS` events.
 fn top_up_events(db: &mut Database, until: i64) {
     let existing: i64 = db
         .conn()
@@ -104,8 +104,9 @@ fn top_up_events(db: &mut Database, until: i64) {
     tx.commit().unwrap();
 }
 
-/// One SQL statement that sums fixed points per lead over the same events,
-/// without decay, caps or filters: the floor any scoring pass pays to read them.
+/// Runs one SQL statement that sums fixed points per lead over the same
+/// events, without decay, caps or filters. It is the floor any scoring pass
+/// pays to read the events.
 fn sql_aggregate(db: &Database) -> usize {
     let mut stmt = db
         .conn()
@@ -232,7 +233,8 @@ fn main() {
         )
         .unwrap();
         redraws.push(started.elapsed());
-        assert!(preview.stages.new > 0 && svg.len() > 1_000);
+        assert!(preview.stages.new > 0);
+        assert!(svg.len() > 1_000);
     }
     let worst = *redraws.iter().max().unwrap();
     println!(

@@ -5,9 +5,9 @@
 //! campaigns with cost and visitors, accounts with several contacts each,
 //! behaviour events, stage history and won deals. Scores come from the
 //! scoring engine with the database's rules (the default rule set in a new
-//! database) at the end of the history, a lead's stage follows from its
-//! score with the default thresholds, and a share of the leads that reached
-//! SQL became customers.
+//! database), computed at the end of the history. A lead's stage follows
+//! from its score with the saved thresholds, and a share of the leads that
+//! reached SQL became customers.
 
 use rusqlite::{params, Transaction};
 use serde::Serialize;

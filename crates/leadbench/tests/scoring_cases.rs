@@ -353,7 +353,7 @@ fn manual_stage_survives_recalculation() {
     assert_eq!(lead_state(&db, wout).0, 60.0);
     assert_eq!(lead_state(&db, wout).1, "disqualified");
 
-    // The stage history holds the two automatic and the two manual moves only.
+    // The stage history contains the two automatic and the two manual moves only.
     let as_tuple = |from: &str, to: &str, reason: &str, when: &str| {
         (
             Some(from.to_owned()),

@@ -1,5 +1,5 @@
 //! Backtest of candidate thresholds against real outcomes. A lead that
-//! became a Customer or won a deal is a positive; a lead a person
+//! became a Customer or won a deal is a positive. A lead that a person
 //! disqualified, or whose deal was lost, is a negative. Each is scored as it
 //! stood just before its outcome, from the events up to that moment, so
 //! later events do not leak into the result. Fit uses the current fields,

@@ -162,12 +162,12 @@ pub fn run_thresholds(db: &mut Database, args: ThresholdArgs, json: bool) -> Res
     }
 
     let text = |value: Option<String>, saved: f64| value.unwrap_or_else(|| saved.to_string());
-    let wanted = Thresholds::parse(
+    let requested = Thresholds::parse(
         &text(args.mql, saved.mql),
         &text(args.warm, saved.warm),
         &text(args.sql, saved.sql),
     )?;
-    let applied = apply_thresholds(db, wanted, crate::time::now())?;
+    let applied = apply_thresholds(db, requested, crate::time::now())?;
     let new = applied.thresholds;
     Ok(if json {
         json!({

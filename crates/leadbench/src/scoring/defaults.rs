@@ -1,7 +1,8 @@
-//! The default rule set, following a classic B2B playbook: fit on job title
-//! seniority, company size and industry; behaviour points for content,
-//! webinars, pricing and product pages, demo requests, e-mail clicks and
-//! forms; and disqualification for competitors and do-not-contact leads.
+//! The default rule set, which follows a classic B2B playbook. Fit rules
+//! score job title seniority, company size and industry. Behaviour rules
+//! score content downloads, webinars, pricing and product pages, demo
+//! requests, e-mail clicks and forms. Competitors and do-not-contact leads
+//! are disqualified.
 
 use super::rules::{BehaviourRule, Condition, Decay, Field, PropertyFilter, Rule, RuleBody, Test};
 

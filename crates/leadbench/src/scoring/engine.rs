@@ -16,7 +16,7 @@ use super::rules::{
 
 const DAY: f64 = 86_400.0;
 
-/// One event as the engine sees it.
+/// One event, borrowed from its database row.
 #[derive(Debug, Clone, Copy)]
 pub struct EventFact<'a> {
     pub id: i64,
@@ -404,7 +404,7 @@ fn rule_total(cell: &Cell, once: Option<&OnceMap>) -> (i64, u32) {
     }
 }
 
-/// Where [`CompiledRules::add_to`] adds points.
+/// Storage of running totals that [`CompiledRules::add_to`] adds to.
 trait TallySink {
     fn cell(&mut self, slot: usize) -> &mut Cell;
     fn once(&mut self, slot: usize) -> &mut OnceMap;

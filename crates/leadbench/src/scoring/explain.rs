@@ -14,7 +14,8 @@ use crate::error::{Error, Result};
 use crate::model::Stage;
 use crate::time::to_rfc3339;
 
-/// Most points in a score-over-time series; older event moments are dropped.
+/// Maximum number of points in a score-over-time series. Older event
+/// moments are dropped first.
 pub const MAX_SERIES_POINTS: usize = 200;
 
 /// One event counted (or skipped) by a behaviour rule.
@@ -81,20 +82,20 @@ pub struct ScorePoint {
 
 /// Finds a lead by id or by e-mail address (any case, surrounding spaces ignored).
 pub fn find_lead(conn: &Connection, id_or_email: &str) -> Result<i64> {
-    let wanted = id_or_email.trim();
+    let lead = id_or_email.trim();
     let not_found = || Error::NotFound {
         what: "lead with id or e-mail".to_owned(),
-        id: wanted.to_owned(),
+        id: lead.to_owned(),
     };
-    let found = if wanted.contains('@') {
+    let found = if lead.contains('@') {
         conn.query_row(
             "SELECT id FROM leads WHERE email = lower(?1) ORDER BY id LIMIT 1",
-            [wanted],
+            [lead],
             |row| row.get(0),
         )
         .optional()?
     } else {
-        match wanted.parse::<i64>() {
+        match lead.parse::<i64>() {
             Ok(id) => conn
                 .query_row("SELECT id FROM leads WHERE id = ?1", [id], |row| row.get(0))
                 .optional()?,

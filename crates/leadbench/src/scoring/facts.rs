@@ -1,4 +1,4 @@
-//! What conditions compare: a lead's fields and an event's properties,
+//! Inputs of rule conditions: a lead's fields and an event's properties,
 //! trimmed and lowercased, and the tests prepared for them.
 
 use std::sync::Arc;
@@ -179,7 +179,7 @@ pub(crate) fn json_lookup(text: &str, key: &str) -> Option<String> {
 /// Looks `key` up in a flat JSON object whose values are strings, booleans
 /// or null, written without backslash escapes: the usual shape of event
 /// properties. Returns `None` for any other text, which the caller then
-/// parses in full, so both paths give the same answer.
+/// parses in full, so both paths return the same value.
 fn flat_lookup(text: &str, key: &str) -> Option<Option<String>> {
     if text.contains('\\') {
         return None;
@@ -208,7 +208,7 @@ fn flat_lookup(text: &str, key: &str) -> Option<Option<String>> {
             return None;
         }
         let key_end = string_end(at)?;
-        let is_wanted = &text[at + 1..key_end] == key;
+        let is_requested = &text[at + 1..key_end] == key;
         at = skip_space(key_end + 1);
         if bytes.get(at) != Some(&b':') {
             return None;
@@ -229,7 +229,7 @@ fn flat_lookup(text: &str, key: &str) -> Option<Option<String>> {
                 (word != "null").then(|| word.to_owned())
             }
         };
-        if is_wanted {
+        if is_requested {
             found = value;
         }
         at = skip_space(at);
@@ -262,8 +262,8 @@ impl<'de> Visitor<'de> for Lookup<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut found = None;
-        while let Some(is_wanted) = map.next_key_seed(KeyIs(self.0))? {
-            if is_wanted {
+        while let Some(is_requested) = map.next_key_seed(KeyIs(self.0))? {
+            if is_requested {
                 found = Some(map.next_value::<Value>()?);
             } else {
                 map.next_value::<IgnoredAny>()?;

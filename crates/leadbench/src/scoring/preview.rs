@@ -1,6 +1,6 @@
-//! What candidate thresholds would do, computed in memory so a slider can
-//! redraw at every move: stage counts and moves from scores loaded once and
-//! sorted, and a histogram of all scores.
+//! Previews of candidate thresholds, computed in memory so a slider can
+//! redraw at every move. Stage counts and moves come from scores loaded
+//! once and sorted, next to a histogram of all scores.
 
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
@@ -10,8 +10,8 @@ use super::stages::{current_thresholds, MovedCounts, Thresholds};
 use crate::error::Result;
 use crate::model::{Stage, StageCounts};
 
-/// Number of histogram bins aimed for; the bin width is rounded to 1, 2 or
-/// 5 times a power of ten, so the real number varies.
+/// Target number of histogram bins. The bin width is rounded to 1, 2 or 5
+/// times a power of ten, so the real number varies.
 const TARGET_BINS: f64 = 40.0;
 
 /// One bar of the score histogram: scores from `from` (inclusive) to `to`
@@ -24,7 +24,7 @@ pub struct HistogramBin {
     pub count: u32,
 }
 
-/// What candidate thresholds would do to the current leads.
+/// Effect of candidate thresholds on the current leads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct ThresholdPreview {

@@ -393,8 +393,8 @@ fn recompute_in(tx: &Transaction<'_>, rules: &CompiledRules, now: i64) -> Result
         rules.add_event_to_row(&mut table, slot, &event, now);
     }
 
-    // 3. Scores, stage moves and writes, with a cache that holds every
-    //    changed page until the commit.
+    // 3. Scores, stage moves and writes, with a cache large enough to keep
+    //    every changed page until the commit.
     enlarge_cache(tx)?;
     let mut writer = ScoreWriter::new(tx, now)?;
     for (slot, (lead, facts)) in leads.iter().enumerate() {
@@ -406,6 +406,9 @@ fn recompute_in(tx: &Transaction<'_>, rules: &CompiledRules, now: i64) -> Result
 
 /// Scores the given leads from scratch inside `tx`, for use after an edit,
 /// an import or new events. Unknown ids are skipped.
+// NOTE: code that writes lead fields or events outside this module (CSV
+// import, the lead editor) must call this in its own transaction, or the
+// stored scores stay stale until the next full recomputation.
 pub fn rescore_in(tx: &Transaction<'_>, lead_ids: &[i64], now: i64) -> Result<RecomputeSummary> {
     let rules = CompiledRules::new(&list_rules(tx)?);
     let mut read_lead_stmt = tx.prepare(&format!("{LEAD_SQL} WHERE l.id = ?2"))?;

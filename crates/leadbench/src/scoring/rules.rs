@@ -26,7 +26,7 @@ pub struct Rule {
     /// A disabled rule is kept but gives no points.
     #[serde(default = "enabled_by_default")]
     pub enabled: bool,
-    /// What the rule tests and what it gives.
+    /// Test and effect of the rule.
     pub body: RuleBody,
 }
 
@@ -180,8 +180,8 @@ pub struct PropertyFilter {
     pub test: Test,
 }
 
-/// How event points lose value with the event's age, computed when the
-/// score is read.
+/// Loss of event points with the event's age, computed when the score is
+/// read.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[ts(export)]

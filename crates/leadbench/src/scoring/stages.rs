@@ -120,6 +120,9 @@ pub fn is_movable(stage: Stage, pinned: bool) -> bool {
 
 /// Returns the stage scoring moves a lead to, or `None` when it stays.
 /// A matching disqualifying rule moves a movable lead to Disqualified.
+// NOTE: another stated product rule lets only a person or an imported
+// outcome set Disqualified. Disqualifying rules still do it here, naming
+// the rule as actor in the stage history, until that choice is settled.
 pub fn automatic_move(
     stage: Stage,
     pinned: bool,
@@ -370,21 +373,24 @@ pub fn move_manually(
     now: i64,
 ) -> Result<()> {
     let tx = db.write()?;
-    let from: Option<Stage> = tx
-        .query_row("SELECT stage FROM leads WHERE id = ?1", [lead_id], |row| {
-            row.get(0)
-        })
+    let found: Option<(Stage, f64)> = tx
+        .query_row(
+            "SELECT stage, score FROM leads WHERE id = ?1",
+            [lead_id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
         .optional()?;
-    let Some(from) = from else {
+    let Some((from, score)) = found else {
         return Err(Error::NotFound {
             what: "lead".to_owned(),
             id: lead_id.to_string(),
         });
     };
+    let cooling = is_cooling(to, score, &current_thresholds(&tx)?);
     tx.execute(
-        "UPDATE leads SET stage = ?2, stage_changed_at = ?3, pinned = 1, cooling = 0, updated_at = ?3
+        "UPDATE leads SET stage = ?2, stage_changed_at = ?3, pinned = 1, cooling = ?4, updated_at = ?3
          WHERE id = ?1",
-        params![lead_id, to, now],
+        params![lead_id, to, now, cooling],
     )?;
     tx.execute(
         "INSERT INTO stage_changes (lead_id, from_stage, to_stage, changed_at, reason, actor, score)

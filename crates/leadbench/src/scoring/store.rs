@@ -145,14 +145,14 @@ pub fn save_rule(db: &mut Database, rule: &Rule, now: i64) -> Result<Rule> {
 
     let tx = db.write()?;
     seed(&tx, now)?;
-    let taken: Option<i64> = tx
+    let same_name: Option<i64> = tx
         .query_row(
             "SELECT id FROM scoring_rules WHERE lower(name) = lower(?1) AND id IS NOT ?2",
             params![rule.name.trim(), rule.id],
             |row| row.get(0),
         )
         .optional()?;
-    if taken.is_some() {
+    if same_name.is_some() {
         return Err(Error::invalid(
             "scoring rule",
             rule.name.trim(),

@@ -18,6 +18,6 @@ name: string,
  */
 enabled: boolean, 
 /**
- * What the rule tests and what it gives.
+ * Test and effect of the rule.
  */
 body: RuleBody, };

@@ -4,7 +4,7 @@ import type { StageCounts } from "./StageCounts";
 import type { Thresholds } from "./Thresholds";
 
 /**
- * What candidate thresholds would do to the current leads.
+ * Effect of candidate thresholds on the current leads.
  */
 export type ThresholdPreview = { thresholds: Thresholds, 
 /**
