@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use leadbench::charts::Theme;
 use leadbench::demo::{generate, DemoOptions};
-use leadbench::scoring::chart::histogram_svg;
+use leadbench::scoring::backtest::{candidate_thresholds, Outcomes};
+use leadbench::scoring::chart::preview_chart;
 use leadbench::scoring::defaults::default_rules;
 use leadbench::scoring::preview::ScoreSnapshot;
 use leadbench::scoring::rules::{
@@ -223,23 +224,26 @@ fn main() {
             sql: mql + 35.0,
         };
         let started = Instant::now();
-        let preview = snapshot.preview(&thresholds).unwrap();
-        let svg = histogram_svg(
-            "Scores",
-            snapshot.histogram(),
-            &thresholds,
-            (720, 320),
-            Theme::Light,
-        )
-        .unwrap();
+        let chart =
+            preview_chart(&snapshot, &thresholds, "Scores", (720, 320), Theme::Light).unwrap();
         redraws.push(started.elapsed());
-        assert!(preview.stages.new > 0);
-        assert!(svg.len() > 1_000);
+        assert!(chart.preview.stages.new > 0);
+        assert!(chart.svg.len() > 1_000);
     }
     let worst = *redraws.iter().max().unwrap();
     println!(
         "threshold preview redraw (counts + SVG histogram): median {:.2} ms, worst {:.2} ms over {REDRAWS} redraws",
         ms(median(redraws)),
         ms(worst)
+    );
+
+    // The backtest scores every lead with an outcome once, when the screen opens.
+    let (outcomes, wall, cpu) = timed(|| Outcomes::load(db.conn()).unwrap());
+    let backtest = outcomes.evaluate(&candidate_thresholds(&snapshot, 50), &snapshot);
+    println!(
+        "backtest, score {} leads with an outcome at their outcome time: {:.0} ms wall, {:.0} ms CPU",
+        backtest.decided,
+        ms(wall),
+        ms(cpu)
     );
 }

@@ -2,10 +2,12 @@
 //! thresholds, backtest curves, and a lead's score over time.
 
 use plotters::prelude::*;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::backtest::Backtest;
 use super::explain::ScorePoint;
-use super::preview::HistogramBin;
+use super::preview::{HistogramBin, ScoreSnapshot, ThresholdPreview};
 use super::stages::Thresholds;
 use crate::charts::{palette, Theme};
 use crate::error::{Error, Result};
@@ -95,6 +97,28 @@ pub fn histogram_svg(
         root.present().map_err(|e| fail(&e))?;
     }
     Ok(svg)
+}
+
+/// One redraw of the tuning screen: the counts and the histogram SVG.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PreviewChart {
+    pub preview: ThresholdPreview,
+    pub svg: String,
+}
+
+/// Computes the preview of candidate thresholds and draws the histogram
+/// with them, for one move of a threshold slider.
+pub fn preview_chart(
+    snapshot: &ScoreSnapshot,
+    thresholds: &Thresholds,
+    title: &str,
+    size: (u32, u32),
+    theme: Theme,
+) -> Result<PreviewChart> {
+    let preview = snapshot.preview(thresholds)?;
+    let svg = histogram_svg(title, snapshot.histogram(), thresholds, size, theme)?;
+    Ok(PreviewChart { preview, svg })
 }
 
 /// Draws recall and precision against the threshold. `labels` are the
