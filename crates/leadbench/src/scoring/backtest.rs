@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::engine::CompiledRules;
+use super::load::{read_lead_events, read_one_lead};
 use super::preview::ScoreSnapshot;
-use super::recompute::{read_lead_events, read_one_lead};
 use super::store::list_rules;
 use crate::error::Result;
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::engine::{CompiledRules, EventFact};
-use super::recompute::{read_lead_events, read_one_lead, StoredEvent};
+use super::load::{read_lead_events, read_one_lead, StoredEvent};
 use super::rules::{from_hundredths, RuleBody, RuleKind};
 use super::store::list_rules;
 use crate::error::{Error, Result};

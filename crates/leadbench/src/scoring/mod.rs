@@ -6,6 +6,7 @@
 //! - [`rules`]: the rule model and its validation; [`defaults`]: the default rule set.
 //! - [`store`]: saving, ordering, importing and exporting rules, with a change log.
 //! - [`engine`]: the pure score function; [`facts`]: the lead fields and event properties it compares.
+//! - `load`: reading leads, accounts and events for the engine.
 //! - [`recompute`]: writing scores after a rule change, an edit or new events.
 //! - [`stages`]: thresholds, automatic forward moves, pinning and cooling.
 //! - [`preview`]: histogram and stage counts for candidate thresholds.
@@ -21,6 +22,7 @@ pub mod defaults;
 pub mod engine;
 pub mod explain;
 pub mod facts;
+mod load;
 pub mod preview;
 pub mod recompute;
 pub mod rules;
