@@ -11,7 +11,7 @@ use leadbench::charts::Theme;
 use leadbench::demo::{self, DemoOptions};
 use leadbench::kpi::charts::{self, ChartKind, ChartLabels};
 use leadbench::kpi::range::{self, RangeRequest};
-use leadbench::kpi::{self, report, Facts, FitScoreColumnPlaceholder, KpiRequest};
+use leadbench::kpi::{self, report, Facts, KpiRequest, StoredFitScores};
 use leadbench::Database;
 
 const LEADS: u32 = 100_000;
@@ -65,7 +65,7 @@ fn main() {
         };
         let resolved = {
             let today = range::local_date(now, zone);
-            let facts = Facts::load(db.conn(), &FitScoreColumnPlaceholder).expect("facts");
+            let facts = Facts::load(db.conn(), &StoredFitScores).expect("facts");
             range::resolve(&request.range, zone, today, facts.span(zone)).expect("range")
         };
 
@@ -84,7 +84,7 @@ fn main() {
 
             let begin = Instant::now();
             let begin_cpu = thread_cpu();
-            let facts = Facts::load(db.conn(), &FitScoreColumnPlaceholder).expect("facts");
+            let facts = Facts::load(db.conn(), &StoredFitScores).expect("facts");
             load.push(begin.elapsed());
 
             let step = Instant::now();

@@ -37,14 +37,14 @@ pub fn register_fonts() {
     });
 }
 
-struct Palette {
-    background: RGBColor,
-    text: RGBColor,
-    grid: RGBColor,
-    bar: RGBColor,
+pub(crate) struct Palette {
+    pub(crate) background: RGBColor,
+    pub(crate) text: RGBColor,
+    pub(crate) grid: RGBColor,
+    pub(crate) bar: RGBColor,
 }
 
-fn palette(theme: Theme) -> Palette {
+pub(crate) fn palette(theme: Theme) -> Palette {
     match theme {
         Theme::Light => Palette {
             background: RGBColor(255, 255, 255),

@@ -75,6 +75,18 @@ enum Command {
     /// Export leads to a CSV file.
     #[command(subcommand)]
     Export(crate::import::cli::ExportCommand),
+    /// Recompute or explain lead scores.
+    Score {
+        #[command(subcommand)]
+        action: crate::scoring::cli::ScoreCommand,
+    },
+    /// Show the MQL, Warm and SQL thresholds, or apply new ones.
+    Thresholds(crate::scoring::cli::ThresholdArgs),
+    /// Export or import the scoring rules as JSON.
+    Rules {
+        #[command(subcommand)]
+        action: crate::scoring::cli::RulesCommand,
+    },
 }
 
 /// Runs the tool with the process arguments and returns its exit code.
@@ -125,6 +137,9 @@ fn run(cli: Cli) -> Result<String> {
     match cli.command {
         Command::Import(command) => crate::import::cli::run_import(&mut db, command, cli.json),
         Command::Export(command) => crate::import::cli::run_export(&db, command, cli.json),
+        Command::Score { action } => crate::scoring::cli::run_score(&mut db, action, cli.json),
+        Command::Thresholds(args) => crate::scoring::cli::run_thresholds(&mut db, args, cli.json),
+        Command::Rules { action } => crate::scoring::cli::run_rules(&mut db, action, cli.json),
         Command::Demo { leads, seed, until } => {
             let until = match until {
                 Some(text) => crate::time::parse_instant("--until", &text)?,

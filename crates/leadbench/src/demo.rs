@@ -3,8 +3,10 @@
 //!
 //! The generator writes twelve months of history ending at `until`:
 //! campaigns with cost and visitors, accounts with several contacts each,
-//! behaviour events, stage history and won deals. A lead's stage follows
-//! from its score with the default thresholds, and a share of the leads that
+//! behaviour events, stage history and won deals. Scores come from the
+//! scoring engine with the database's rules (the default rule set in a new
+//! database), computed at the end of the history. A lead's stage follows
+//! from its score with the saved thresholds, and a share of the leads that
 //! reached SQL became customers.
 
 use rusqlite::{params, Transaction};
@@ -13,6 +15,8 @@ use ts_rs::TS;
 
 use crate::error::{Error, Result};
 use crate::model::Stage;
+use crate::scoring::engine::{CompiledRules, EventFact, LeadFacts, LeadFields};
+use crate::scoring::rules::from_hundredths;
 use crate::Database;
 
 /// Options of [`generate`].
@@ -42,9 +46,6 @@ pub struct DemoSummary {
 
 const DAY: i64 = 86_400;
 const HISTORY_DAYS: i64 = 365;
-
-/// Score thresholds the demo stages follow (MQL, Warm, SQL).
-const THRESHOLDS: [f64; 3] = [40.0, 60.0, 80.0];
 
 /// Small, fast and reproducible random numbers (SplitMix64). The standard
 /// generators of `rand` do not promise the same sequence across versions.
@@ -246,24 +247,26 @@ const COMPANY_SECOND: &[&str] = &[
 
 const LEGAL_FORMS: &[&str] = &["B.V.", "N.V.", "Ltd", "GmbH", "", "", "BV"];
 
-const INDUSTRIES: &[(&str, u32, i32)] = &[
-    ("Software", 20, 10),
-    ("Financial services", 12, 10),
-    ("Manufacturing", 14, 5),
-    ("Healthcare", 10, 5),
-    ("Logistics", 10, 5),
-    ("Retail", 12, 0),
-    ("Construction", 8, 0),
-    ("Education", 7, -5),
-    ("Hospitality", 7, -5),
+/// Industries with their relative frequency.
+const INDUSTRIES: &[(&str, u32)] = &[
+    ("Software", 20),
+    ("Financial services", 12),
+    ("Manufacturing", 14),
+    ("Healthcare", 10),
+    ("Logistics", 10),
+    ("Retail", 12),
+    ("Construction", 8),
+    ("Education", 7),
+    ("Hospitality", 7),
 ];
 
-const SIZE_BANDS: &[(&str, u32, i32)] = &[
-    ("1-10", 18, -5),
-    ("11-50", 28, 5),
-    ("51-200", 26, 10),
-    ("201-1000", 18, 15),
-    ("1000+", 10, 10),
+/// Company size bands with their relative frequency.
+const SIZE_BANDS: &[(&str, u32)] = &[
+    ("1-10", 18),
+    ("11-50", 28),
+    ("51-200", 26),
+    ("201-1000", 18),
+    ("1000+", 10),
 ];
 
 const COUNTRIES: &[(&str, u32)] = &[
@@ -275,44 +278,46 @@ const COUNTRIES: &[(&str, u32)] = &[
     ("US", 5),
 ];
 
-/// Job titles with their fit points (seniority).
-const JOB_TITLES: &[(&str, u32, i32)] = &[
-    ("CEO", 6, 20),
-    ("Founder", 5, 20),
-    ("Managing Director", 5, 20),
-    ("Head of Marketing", 8, 15),
-    ("Marketing Director", 6, 15),
-    ("Sales Director", 6, 15),
-    ("CTO", 4, 15),
-    ("Marketing Manager", 12, 10),
-    ("Sales Manager", 10, 10),
-    ("Operations Manager", 8, 5),
-    ("IT Manager", 6, 5),
-    ("Marketing Specialist", 9, 0),
-    ("Account Executive", 7, 0),
-    ("Student", 3, -10),
-    ("Intern", 3, -10),
+/// Job titles with their relative frequency.
+const JOB_TITLES: &[(&str, u32)] = &[
+    ("CEO", 6),
+    ("Founder", 5),
+    ("Managing Director", 5),
+    ("Head of Marketing", 8),
+    ("Marketing Director", 6),
+    ("Sales Director", 6),
+    ("CTO", 4),
+    ("Marketing Manager", 12),
+    ("Sales Manager", 10),
+    ("Operations Manager", 8),
+    ("IT Manager", 6),
+    ("Marketing Specialist", 9),
+    ("Account Executive", 7),
+    ("Student", 3),
+    ("Intern", 3),
 ];
 
-/// Behaviour event types with their demo points and relative frequency.
-const EVENT_TYPES: &[(&str, u32, f64)] = &[
-    ("page_view", 40, 1.0),
-    ("email_click", 18, 3.0),
-    ("whitepaper_download", 10, 10.0),
-    ("pricing_page_visit", 9, 10.0),
-    ("webinar_registration", 7, 10.0),
-    ("form_submitted", 8, 5.0),
-    ("demo_request", 3, 25.0),
+/// Behaviour event types with their relative frequency; the default rule
+/// set scores all of them.
+const EVENT_TYPES: &[(&str, u32)] = &[
+    ("page_view", 48),
+    ("email_click", 18),
+    ("whitepaper_download", 10),
+    ("webinar_registration", 7),
+    ("form_submitted", 8),
+    ("demo_request", 3),
 ];
 
 const PAGES: &[&str] = &[
     "/",
     "/blog/lead-scoring",
-    "/features",
+    "/product",
     "/pricing",
     "/customers",
     "/about",
 ];
+
+const WHITE_PAPERS: &[&str] = &["wp-roi", "wp-gdpr", "wp-playbook"];
 
 const OWNERS: &[&str] = &[
     "Sanne de Vries",
@@ -350,10 +355,15 @@ pub fn generate(db: &mut Database, options: &DemoOptions) -> Result<DemoSummary>
         ));
     }
 
-    let tx = db.write()?;
-    let summary = write_demo(&tx, options)?;
-    crate::nurture::demo_data::seed(&tx, options.until)?;
-    tx.commit()?;
+    // A large page cache keeps the one big transaction from spilling pages
+    // to the WAL file before it commits.
+    let summary = crate::scoring::recompute::with_large_cache(db, |db| {
+        let tx = db.write()?;
+        let summary = write_demo(&tx, options)?;
+        crate::nurture::demo_data::seed(&tx, options.until)?;
+        tx.commit()?;
+        Ok(summary)
+    })?;
     tracing::info!(
         leads = summary.leads,
         events = summary.events,
@@ -425,7 +435,8 @@ fn write_demo(tx: &Transaction<'_>, options: &DemoOptions) -> Result<DemoSummary
 
     // Accounts: about one for every three leads.
     let account_count = (options.leads / 3).max(1);
-    let mut account_fit: Vec<i32> = Vec::with_capacity(account_count as usize);
+    // Industry, size band and country of each account, for scoring.
+    let mut account_facts: Vec<(&str, &str, &str)> = Vec::with_capacity(account_count as usize);
     let mut account_domains: Vec<String> = Vec::with_capacity(account_count as usize);
     {
         let mut insert = tx.prepare(
@@ -460,7 +471,7 @@ fn write_demo(tx: &Transaction<'_>, options: &DemoOptions) -> Result<DemoSummary
             let country =
                 COUNTRIES[rng.weighted(&COUNTRIES.iter().map(|c| c.1).collect::<Vec<_>>())].0;
             insert.execute(params![name, &domain, industry.0, size.0, country, start])?;
-            account_fit.push(industry.2 + size.2);
+            account_facts.push((industry.0, size.0, country));
             account_domains.push(domain);
             summary.accounts += 1;
         }
@@ -474,8 +485,8 @@ fn write_demo(tx: &Transaction<'_>, options: &DemoOptions) -> Result<DemoSummary
     let mut insert_lead = tx.prepare(
         "INSERT INTO leads (external_id, email, first_name, last_name, phone, job_title, account_id, source,
                             campaign_id, owner, stage, stage_changed_at, score, consent, created_at, updated_at,
-                            custom_fields)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16)",
+                            custom_fields, score_fit, score_behaviour, disqualified_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, ?17, ?18, ?19)",
     )?;
     let mut insert_event = tx.prepare(
         "INSERT INTO events (lead_id, type, occurred_at, properties, source, external_id)
@@ -490,6 +501,8 @@ fn write_demo(tx: &Transaction<'_>, options: &DemoOptions) -> Result<DemoSummary
          VALUES (?1, ?2, 'EUR', ?3, ?4, ?5)",
     )?;
 
+    let rules = CompiledRules::new(&crate::scoring::store::list_rules(tx)?);
+    let thresholds = crate::scoring::stages::current_thresholds(tx)?;
     let mut event_number: u64 = 0;
     for number in 0..options.leads {
         // Lead volume grows over the year: later days are more likely.
@@ -503,7 +516,7 @@ fn write_demo(tx: &Transaction<'_>, options: &DemoOptions) -> Result<DemoSummary
                 c.channel == channel_index && c.starts <= created_at && created_at <= c.ends + DAY
             })
             .map(|c| c.id);
-        let account_offset = rng.below(account_fit.len());
+        let account_offset = rng.below(account_facts.len());
         let account_id = first_account_id + account_offset as i64;
         let title = &JOB_TITLES[rng.weighted(&title_weights)];
         let first_name = *rng.pick(FIRST_NAMES);
@@ -517,12 +530,15 @@ fn write_demo(tx: &Transaction<'_>, options: &DemoOptions) -> Result<DemoSummary
         );
         let phone = format!("+31 6 {:04} {:04}", rng.below(10_000), rng.below(10_000));
         let consent = !rng.chance(0.06);
-        let fit = f64::from(title.2 + account_fit[account_offset]);
+        let do_not_contact = rng.chance(0.01);
+        let custom = format!(
+            r#"{{"newsletter":{},"do_not_contact":{do_not_contact}}}"#,
+            rng.chance(0.4)
+        );
 
         // Behaviour: a latent intent drives how many events a lead has.
         let intent = channel.intent * (0.2 + rng.unit() * 1.6);
         let event_count = (intent * intent * 6.0 + rng.unit() * 3.0) as u32;
-        let mut behaviour = 0.0;
         let mut moments: Vec<i64> = Vec::with_capacity(event_count as usize);
         let span = (until - created_at).max(DAY);
         for _ in 0..event_count {
@@ -532,21 +548,52 @@ fn write_demo(tx: &Transaction<'_>, options: &DemoOptions) -> Result<DemoSummary
 
         let mut events = Vec::with_capacity(moments.len());
         for occurred_at in &moments {
-            let kind = &EVENT_TYPES[rng.weighted(&event_weights)];
-            behaviour += kind.2;
-            let properties = match kind.0 {
+            let kind = EVENT_TYPES[rng.weighted(&event_weights)].0;
+            let properties = match kind {
                 "page_view" => format!(r#"{{"url":"{}"}}"#, rng.pick(PAGES)),
-                "pricing_page_visit" => r#"{"url":"/pricing"}"#.to_owned(),
+                "whitepaper_download" => format!(r#"{{"asset":"{}"}}"#, rng.pick(WHITE_PAPERS)),
                 _ => "{}".to_owned(),
             };
-            events.push((kind.0, *occurred_at, properties));
+            events.push((kind, *occurred_at, properties));
         }
-        let score = (fit + behaviour.min(90.0)).max(0.0);
+
+        // The score comes from the scoring engine, as `score recompute` at
+        // the end of the history would compute it.
+        let (industry, size_band, country) = account_facts[account_offset];
+        let facts = LeadFacts::new(
+            &LeadFields {
+                job_title: Some(title.0),
+                industry: Some(industry),
+                company_size: Some(size_band),
+                country: Some(country),
+                source: Some(channel.name),
+                email: Some(&email),
+                consent: Some(consent),
+                custom_fields: Some(&custom),
+            },
+            rules.custom_keys(),
+        );
+        let scored = rules.score(
+            &facts,
+            events
+                .iter()
+                .enumerate()
+                .map(|(offset, (kind, occurred_at, properties))| EventFact {
+                    id: event_number as i64 + offset as i64 + 1,
+                    event_type: kind,
+                    occurred_at: *occurred_at,
+                    properties,
+                }),
+            options.until,
+        );
+        let score = scored.points();
+        let disqualified_by = scored.disqualified_name();
 
         // Stage from the score, then outcomes for part of the SQLs.
         let mut path = vec![Stage::New];
-        for (threshold, stage) in THRESHOLDS.iter().zip([Stage::Mql, Stage::Warm, Stage::Sql]) {
-            if score >= *threshold {
+        let target = thresholds.target(score);
+        for stage in [Stage::Mql, Stage::Warm, Stage::Sql] {
+            if stage <= target {
                 path.push(stage);
             }
         }
@@ -555,6 +602,9 @@ fn write_demo(tx: &Transaction<'_>, options: &DemoOptions) -> Result<DemoSummary
         if reached_sql && rng.chance(0.35 * channel.intent) {
             outcome = Some(Stage::Customer);
         } else if rng.chance(0.05) || (reached_sql && rng.chance(0.15)) {
+            outcome = Some(Stage::Disqualified);
+        }
+        if disqualified_by.is_some() {
             outcome = Some(Stage::Disqualified);
         }
         if let Some(stage) = outcome {
@@ -578,10 +628,6 @@ fn write_demo(tx: &Transaction<'_>, options: &DemoOptions) -> Result<DemoSummary
             changes.push((*to, moment));
         }
         let stage_changed_at = changes.last().map(|c| c.1).unwrap_or(created_at);
-        let custom = format!(
-            r#"{{"newsletter":{}}}"#,
-            if rng.chance(0.4) { "true" } else { "false" }
-        );
 
         insert_lead.execute(params![
             format!("DEMO-{:06}", number + 1),
@@ -600,6 +646,9 @@ fn write_demo(tx: &Transaction<'_>, options: &DemoOptions) -> Result<DemoSummary
             consent,
             created_at,
             custom,
+            from_hundredths(scored.fit),
+            from_hundredths(scored.behaviour),
+            disqualified_by,
         ])?;
         let lead_id = tx.last_insert_rowid();
 
@@ -619,6 +668,7 @@ fn write_demo(tx: &Transaction<'_>, options: &DemoOptions) -> Result<DemoSummary
         for (index, (to, at)) in changes.iter().enumerate() {
             let (reason, actor) = match to {
                 Stage::New => ("import", Some("demo")),
+                Stage::Disqualified if disqualified_by.is_some() => ("score", disqualified_by),
                 Stage::Customer | Stage::Disqualified => ("manual", owner.or(Some(OWNERS[0]))),
                 _ => ("score", None),
             };

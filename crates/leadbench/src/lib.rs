@@ -12,6 +12,7 @@
 //! - [`kpi`]: the KPI dashboard: ranges, the six KPIs, trends, its charts.
 //! - [`import`]: reading lead, outcome and activity CSV files, import history and undo.
 //! - [`export`]: writing leads to CSV files that spreadsheets open safely.
+//! - [`scoring`]: scoring rules, scores, stages from thresholds, previews and explanations.
 //! - [`cli`]: the `leadbench` command-line tool.
 
 pub mod board;
@@ -26,6 +27,7 @@ pub mod kpi;
 pub mod leads;
 pub mod model;
 pub mod nurture;
+pub mod scoring;
 pub mod settings;
 pub mod time;
 

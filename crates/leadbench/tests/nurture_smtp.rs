@@ -215,6 +215,18 @@ fn presets_run_end_to_end_on_demo_data() {
     let ended = store::list_enrolments(db.conn(), Some(white_paper), Some(lead), 1).unwrap();
     assert_eq!(ended[0].exit_reason.as_deref(), Some("goal reached"));
 
+    // Another enrolled lead visits the pricing page, so the condition that
+    // waits for that visit takes its "yes" branch to the demo invitation.
+    let visitor = store::list_enrolments(db.conn(), Some(white_paper), None, 1_000)
+        .unwrap()
+        .into_iter()
+        .find(|e| {
+            e.state == leadbench::nurture::model::EnrolmentState::Active && e.lead_id != Some(lead)
+        })
+        .and_then(|e| e.lead_id)
+        .expect("a second lead enrolled in the white-paper follow-up");
+    actions::record_event(&mut db, visitor, "pricing_page_visit", "{}", until + 7_200).unwrap();
+
     // Three days later: waits end, conditions branch and e-mails go out.
     let settings = smtp::load_settings(db.conn()).unwrap();
     let mut sender = smtp::build_sender(&settings, None).unwrap();

@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0003_nurture.sql"),
     include_str!("sql/0004_kpi_indexes.sql"),
     include_str!("sql/0005_imports.sql"),
+    include_str!("sql/0006_scoring.sql"),
 ];
 
 /// The schema version this build of Leadbench writes.

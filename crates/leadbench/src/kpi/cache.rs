@@ -89,7 +89,7 @@ impl Dashboard {
 
 impl Default for Dashboard {
     fn default() -> Self {
-        Dashboard::new(Box::new(super::facts::FitScoreColumnPlaceholder))
+        Dashboard::new(Box::new(super::facts::StoredFitScores))
     }
 }
 

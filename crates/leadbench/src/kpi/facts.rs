@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, OpenFlags};
 
 use crate::error::Result;
 
@@ -90,27 +90,14 @@ pub trait FitScores {
     fn load(&self, conn: &Connection) -> Result<Vec<(i64, f64)>>;
 }
 
-/// Reads a `fit_score` column of the `leads` table when the schema has one,
-/// and gives every lead fit 0 otherwise.
-// TODO: replace with the scoring engine's fit score once it is merged. The
-// column name is a guess at what that engine stores.
+/// Reads the fit part of each lead's score, as the scoring engine stored it
+/// at its last recomputation (`leads.score_fit`).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct FitScoreColumnPlaceholder;
+pub struct StoredFitScores;
 
-impl FitScores for FitScoreColumnPlaceholder {
+impl FitScores for StoredFitScores {
     fn load(&self, conn: &Connection) -> Result<Vec<(i64, f64)>> {
-        let has_column: Option<i64> = conn
-            .query_row(
-                "SELECT 1 FROM pragma_table_info('leads') WHERE name = 'fit_score'",
-                [],
-                |row| row.get(0),
-            )
-            .optional()?;
-        if has_column.is_none() {
-            return Ok(Vec::new());
-        }
-        let mut stmt =
-            conn.prepare("SELECT id, fit_score FROM leads WHERE fit_score IS NOT NULL")?;
+        let mut stmt = conn.prepare("SELECT id, score_fit FROM leads")?;
         let rows = stmt
             .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;

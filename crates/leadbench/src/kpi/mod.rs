@@ -45,7 +45,7 @@ use rusqlite::Connection;
 use crate::error::Result;
 pub use cache::Dashboard;
 pub use cards::{KpiCard, KpiId, KpiUnit};
-pub use facts::{Facts, FitScoreColumnPlaceholder, FitScores};
+pub use facts::{Facts, FitScores, StoredFitScores};
 pub use metrics::{NaReason, NotAvailable};
 pub use range::{BucketSize, RangeRequest};
 pub use report::{KpiFigures, KpiFilters, KpiReport, KpiRequest};
@@ -62,7 +62,7 @@ pub fn dashboard(conn: &Connection, request: &KpiRequest) -> Result<KpiReport> {
 pub fn dashboard_at(conn: &Connection, request: &KpiRequest, now: i64) -> Result<KpiReport> {
     let settings = crate::settings::load(conn)?;
     let zone = time_zone(request.time_zone.as_deref(), settings.time_zone.as_deref())?;
-    let facts = Facts::load(conn, &FitScoreColumnPlaceholder)?;
+    let facts = Facts::load(conn, &StoredFitScores)?;
     report::build(&facts, request, zone, &settings.currency, now)
 }
 

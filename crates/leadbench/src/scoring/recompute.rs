@@ -1,0 +1,322 @@
+//! Writing scores: full recomputation of every lead, re-scoring of a few
+//! leads after an edit, and recording new events. All three compute with the
+//! same engine from the stored rules, fields and events, so re-scoring a
+//! lead gives exactly what a full recomputation gives.
+
+use rusqlite::{params, Transaction};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::engine::{CompiledRules, EventFact, LeadFacts, LeadScore};
+use super::load::{read_lead, text_at, Accounts, IdIndex, StoredLead, LEAD_SQL};
+use super::rules::from_hundredths;
+use super::stages::{
+    automatic_move, current_thresholds, is_cooling, MovedCounts, StageWriter, Thresholds,
+};
+use super::store::list_rules;
+use crate::error::{Error, Result};
+use crate::model::Stage;
+use crate::Database;
+
+/// Result of [`recompute`] and of re-scoring some leads.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RecomputeSummary {
+    /// Leads scored.
+    pub leads: u32,
+    /// Leads whose score, its parts or its disqualifying rule changed.
+    pub changed: u32,
+    /// Leads moved forward into each stage.
+    pub moved: MovedCounts,
+    /// Leads moved to Disqualified by a disqualifying rule.
+    pub disqualified: u32,
+}
+
+/// A new behaviour event for [`record_events`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct NewEvent {
+    pub lead_id: i64,
+    pub event_type: String,
+    /// Unix seconds, UTC.
+    pub occurred_at: i64,
+    /// Properties as a JSON object, such as `{"url": "/pricing"}`.
+    #[serde(default)]
+    #[ts(type = "Record<string, unknown>")]
+    pub properties: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Id from the sending system; an event whose id is already stored is
+    /// ignored, however often it is delivered.
+    #[serde(default)]
+    pub external_id: Option<String>,
+}
+
+/// Result of [`record_events`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RecordedEvents {
+    pub inserted: u32,
+    /// Events ignored because their external id was already stored.
+    pub duplicates: u32,
+    pub rescored: RecomputeSummary,
+}
+
+/// Writes new scores and automatic stage moves.
+struct ScoreWriter<'t> {
+    update: rusqlite::Statement<'t>,
+    stages: StageWriter<'t>,
+    thresholds: Thresholds,
+    now: i64,
+    summary: RecomputeSummary,
+}
+
+impl<'t> ScoreWriter<'t> {
+    fn new(tx: &'t Transaction<'_>, now: i64) -> Result<Self> {
+        Ok(ScoreWriter {
+            update: tx.prepare(
+                "UPDATE leads SET score = ?2, score_fit = ?3, score_behaviour = ?4, disqualified_by = ?5,
+                                  cooling = ?6
+                 WHERE id = ?1",
+            )?,
+            stages: StageWriter::new(tx)?,
+            thresholds: current_thresholds(tx)?,
+            now,
+            summary: RecomputeSummary::default(),
+        })
+    }
+
+    fn write(&mut self, lead: &StoredLead, score: &LeadScore) -> Result<()> {
+        let points = score.points();
+        let fit = from_hundredths(score.fit);
+        let behaviour = from_hundredths(score.behaviour);
+        let disqualified_by = score.disqualified_name();
+        self.summary.leads += 1;
+
+        let next = automatic_move(
+            lead.stage,
+            lead.pinned,
+            points,
+            disqualified_by.is_some(),
+            &self.thresholds,
+        );
+        if let Some(to) = next {
+            let actor = disqualified_by.filter(|_| to == Stage::Disqualified);
+            self.stages
+                .move_lead(lead.id, lead.stage, to, points, actor, self.now)?;
+            self.summary.moved.add(to, 1);
+            if to == Stage::Disqualified {
+                self.summary.disqualified += 1;
+            }
+        }
+
+        let cooling = is_cooling(next.unwrap_or(lead.stage), points, &self.thresholds);
+        let changed = lead.score != points
+            || lead.fit != fit
+            || lead.behaviour != behaviour
+            || lead.disqualified_by.as_deref() != disqualified_by;
+        if changed || cooling != lead.cooling {
+            self.update.execute(params![
+                lead.id,
+                points,
+                fit,
+                behaviour,
+                disqualified_by,
+                cooling
+            ])?;
+        }
+        self.summary.changed += u32::from(changed);
+        Ok(())
+    }
+}
+
+/// Scores every lead from scratch at time `now` and moves leads forward,
+/// in one transaction.
+pub fn recompute(db: &mut Database, now: i64) -> Result<RecomputeSummary> {
+    let rules = CompiledRules::new(&list_rules(db.conn())?);
+    let old_cache = cache_size(db.conn())?;
+    let tx = db.write()?;
+    let summary = recompute_in(&tx, &rules, now);
+    let committed = summary.and_then(|summary| Ok(tx.commit().map(|_| summary)?));
+    db.conn().pragma_update(None, "cache_size", old_cache)?;
+    let summary = committed?;
+    tracing::info!(
+        leads = summary.leads,
+        changed = summary.changed,
+        moved = summary.moved.total(),
+        "scores recomputed"
+    );
+    Ok(summary)
+}
+
+/// Page cache used while rewriting every lead, in KiB: large enough that
+/// a transaction over 100,000 leads does not spill pages to the WAL file
+/// before it commits. SQLite allocates it only as pages are read.
+const LARGE_CACHE_KIB: i64 = 131_072;
+
+fn cache_size(conn: &rusqlite::Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA cache_size", [], |row| row.get(0))?)
+}
+
+/// Sets the large page cache for the rest of the connection's use; the
+/// caller restores the old size.
+fn enlarge_cache(conn: &rusqlite::Connection) -> Result<()> {
+    conn.pragma_update(None, "cache_size", -LARGE_CACHE_KIB)?;
+    Ok(())
+}
+
+/// Runs `work` with a larger page cache, then restores the old size. Only
+/// worth it for writes: a large cache filled by reads costs page faults.
+pub(crate) fn with_large_cache<T>(
+    db: &mut Database,
+    work: impl FnOnce(&mut Database) -> Result<T>,
+) -> Result<T> {
+    let old = cache_size(db.conn())?;
+    enlarge_cache(db.conn())?;
+    let result = work(db);
+    db.conn().pragma_update(None, "cache_size", old)?;
+    result
+}
+
+fn recompute_in(tx: &Transaction<'_>, rules: &CompiledRules, now: i64) -> Result<RecomputeSummary> {
+    // 1. Leads and their fields, in id order.
+    let mut accounts = Accounts::load_all(tx)?;
+    let mut leads: Vec<(StoredLead, LeadFacts)> = Vec::new();
+    {
+        let mut stmt = tx.prepare(&format!("{LEAD_SQL} ORDER BY l.id"))?;
+        let mut rows = stmt.query([!rules.custom_keys().is_empty()])?;
+        while let Some(row) = rows.next()? {
+            leads.push(read_lead(row, rules, &mut accounts, tx)?);
+        }
+    }
+    let index = IdIndex::new(leads.iter().map(|(lead, _)| lead.id));
+
+    // 2. One pass over the events that some rule counts.
+    let mut table = rules.new_table(leads.len());
+    // Events of types no rule counts are skipped here rather than in SQL:
+    // an IN list costs SQLite a lookup per row.
+    let mut stmt = tx.prepare("SELECT id, lead_id, type, occurred_at, properties FROM events")?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let Some(slot) = index.get(row.get(1)?) else {
+            continue;
+        };
+        let event = EventFact {
+            id: row.get(0)?,
+            event_type: text_at(row, 2)?,
+            occurred_at: row.get(3)?,
+            properties: text_at(row, 4)?,
+        };
+        rules.add_event_to_row(&mut table, slot, &event, now);
+    }
+
+    // 3. Scores, stage moves and writes, with a cache large enough to keep
+    //    every changed page until the commit.
+    enlarge_cache(tx)?;
+    let mut writer = ScoreWriter::new(tx, now)?;
+    for (slot, (lead, facts)) in leads.iter().enumerate() {
+        let score = rules.finish_row(facts, &table, slot);
+        writer.write(lead, &score)?;
+    }
+    Ok(writer.summary)
+}
+
+/// Scores the given leads from scratch inside `tx`, for use after an edit,
+/// an import or new events. Unknown ids are skipped.
+// NOTE: code that writes lead fields or events outside this module (CSV
+// import, the lead editor) must call this in its own transaction, or the
+// stored scores stay stale until the next full recomputation.
+pub fn rescore_in(tx: &Transaction<'_>, lead_ids: &[i64], now: i64) -> Result<RecomputeSummary> {
+    let rules = CompiledRules::new(&list_rules(tx)?);
+    let mut read_lead_stmt = tx.prepare(&format!("{LEAD_SQL} WHERE l.id = ?2"))?;
+    let mut accounts = Accounts::default();
+    let mut read_events =
+        tx.prepare("SELECT id, type, occurred_at, properties FROM events WHERE lead_id = ?1")?;
+    let mut writer = ScoreWriter::new(tx, now)?;
+
+    let mut ids = lead_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        let mut found = read_lead_stmt.query(params![!rules.custom_keys().is_empty(), id])?;
+        let Some(row) = found.next()? else {
+            continue;
+        };
+        let (lead, facts) = read_lead(row, &rules, &mut accounts, tx)?;
+        let mut tally = rules.new_tally();
+        let mut events = read_events.query([id])?;
+        while let Some(row) = events.next()? {
+            let event = EventFact {
+                id: row.get(0)?,
+                event_type: text_at(row, 1)?,
+                occurred_at: row.get(2)?,
+                properties: text_at(row, 3)?,
+            };
+            rules.add_event(&mut tally, &event, now);
+        }
+        writer.write(&lead, &rules.finish(&facts, &tally))?;
+    }
+    Ok(writer.summary)
+}
+
+/// Scores the given leads again in one transaction, for example after their
+/// fields were edited.
+pub fn rescore(db: &mut Database, lead_ids: &[i64], now: i64) -> Result<RecomputeSummary> {
+    let tx = db.write()?;
+    let summary = rescore_in(&tx, lead_ids, now)?;
+    tx.commit()?;
+    Ok(summary)
+}
+
+/// Stores new events and re-scores their leads in one transaction. An event
+/// whose external id is already stored is counted as a duplicate and
+/// ignored.
+pub fn record_events(db: &mut Database, events: &[NewEvent], now: i64) -> Result<RecordedEvents> {
+    for event in events {
+        if event.event_type.trim().is_empty() {
+            return Err(Error::invalid(
+                "event type",
+                event.event_type.clone(),
+                "give every event a type such as page_view",
+            ));
+        }
+    }
+
+    let tx = db.write()?;
+    let mut recorded = RecordedEvents::default();
+    let mut touched = Vec::new();
+    {
+        let mut exists = tx.prepare("SELECT 1 FROM leads WHERE id = ?1")?;
+        let mut insert = tx.prepare(
+            "INSERT INTO events (lead_id, type, occurred_at, properties, source, external_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (external_id) DO NOTHING",
+        )?;
+        for event in events {
+            if !exists.exists([event.lead_id])? {
+                return Err(Error::NotFound {
+                    what: "lead".to_owned(),
+                    id: event.lead_id.to_string(),
+                });
+            }
+            let properties = serde_json::Value::Object(event.properties.clone()).to_string();
+            let inserted = insert.execute(params![
+                event.lead_id,
+                event.event_type.trim(),
+                event.occurred_at,
+                properties,
+                event.source,
+                event.external_id
+            ])?;
+            if inserted == 0 {
+                recorded.duplicates += 1;
+            } else {
+                recorded.inserted += 1;
+                touched.push(event.lead_id);
+            }
+        }
+    }
+    recorded.rescored = rescore_in(&tx, &touched, now)?;
+    tx.commit()?;
+    Ok(recorded)
+}
