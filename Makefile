@@ -62,9 +62,9 @@ lint: ui
 # ones means a Rust type changed without its bindings.
 test-rust: ui
 	$(CARGO) test --workspace --exclude leadbench-e2e
-	@if [ -d .git ] && ! git diff --quiet -- ui/src/lib/bindings; then \
+	@if [ -d .git ] && [ -n "$$(git status --porcelain -- ui/src/lib/bindings)" ]; then \
 	  echo "ui/src/lib/bindings is out of date: run cargo test and commit the result"; \
-	  git --no-pager diff --stat -- ui/src/lib/bindings; exit 1; \
+	  git status --short -- ui/src/lib/bindings; exit 1; \
 	fi
 
 test-ui: ui-packages
