@@ -9,7 +9,7 @@ use crate::time::to_rfc3339;
 /// Largest page the table or the CLI can request at once.
 pub const MAX_PAGE: u32 = 10_000;
 
-const NAME_SQL: &str =
+pub(crate) const NAME_SQL: &str =
     "NULLIF(TRIM(COALESCE(l.first_name, '') || ' ' || COALESCE(l.last_name, '')), '')";
 
 /// Returns one page of leads for `query`, with the number of matching leads.

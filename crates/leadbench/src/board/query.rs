@@ -7,6 +7,7 @@ use ts_rs::TS;
 use super::config::BoardConfig;
 use super::FOLLOW_UP_EVENTS;
 use crate::error::{Error, Result};
+use crate::leads::NAME_SQL;
 use crate::model::Stage;
 use crate::time::to_rfc3339;
 
@@ -139,9 +140,6 @@ fn flag_sql(config: &BoardConfig, now: i64) -> FlagSql {
         sla_overdue,
     }
 }
-
-const NAME_SQL: &str =
-    "NULLIF(TRIM(COALESCE(l.first_name, '') || ' ' || COALESCE(l.last_name, '')), '')";
 
 /// Builds the WHERE conditions of `filter` with numbered placeholders.
 fn filter_sql(filter: &BoardFilter, flags: &FlagSql, args: &mut Vec<Value>) -> Vec<String> {
