@@ -2,6 +2,7 @@
 //! then prints exactly one JSON object on stdout; errors go to stderr with a
 //! non-zero exit code.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -94,8 +95,16 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(output) => {
-            println!("{output}");
-            ExitCode::SUCCESS
+            // A reader that stops early (`leadbench leads | head`) closes the
+            // pipe; that is not an error of ours, so it is not reported.
+            let mut stdout = std::io::stdout().lock();
+            match writeln!(stdout, "{output}") {
+                Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+                    eprintln!("leadbench: cannot write the output: {error}");
+                    ExitCode::FAILURE
+                }
+                _ => ExitCode::SUCCESS,
+            }
         }
         Err(error) => {
             eprintln!("leadbench: {error}");

@@ -50,8 +50,14 @@ pub fn list(conn: &Connection, query: &LeadQuery) -> Result<LeadPage> {
         format!("WHERE {}", conditions.join(" AND "))
     };
 
+    // The join to accounts is only needed when the search looks at company names.
+    let join = if args.len() > usize::from(query.stage.is_some()) {
+        "LEFT JOIN accounts a ON a.id = l.account_id"
+    } else {
+        ""
+    };
     let total: u32 = conn.query_row(
-        &format!("SELECT COUNT(*) FROM leads l LEFT JOIN accounts a ON a.id = l.account_id {where_clause}"),
+        &format!("SELECT COUNT(*) FROM leads l {join} {where_clause}"),
         params_from_iter(args.iter()),
         |row| row.get(0),
     )?;

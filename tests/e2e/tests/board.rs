@@ -33,7 +33,7 @@ fn stage_of(db: &Path, lead: i64) -> String {
         .unwrap()
 }
 
-/// Waits until the database says `lead` is in `stage`.
+/// Waits until the database stores `lead` in `stage`.
 fn wait_for_stage(db: &Path, lead: i64, stage: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while stage_of(db, lead) != stage {

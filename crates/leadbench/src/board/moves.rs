@@ -18,7 +18,7 @@ pub struct MoveRequest {
     #[ts(type = "number")]
     pub lead_id: i64,
     pub to: Stage,
-    /// Who made the move, written to the stage history.
+    /// Name of the person making the move, written to the stage history.
     pub actor: String,
     /// Won date for a move to Customer (`YYYY-MM-DD` or RFC 3339); default now.
     pub won_at: Option<String>,
@@ -29,7 +29,7 @@ pub struct MoveRequest {
     pub note: Option<String>,
 }
 
-/// What a move changed, so it can be undone exactly.
+/// Record of the fields a move changed, so it can be undone exactly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct MoveReceipt {

@@ -28,7 +28,7 @@ pub struct BoardFilter {
     pub min_score: Option<f64>,
     pub max_score: Option<f64>,
     pub only_rotting: bool,
-    /// Only SQLs nobody followed up within the SLA ("Needs follow-up").
+    /// Only SQLs without a follow-up within the SLA ("Needs follow-up").
     pub only_sla_overdue: bool,
 }
 
@@ -141,6 +141,20 @@ fn flag_sql(config: &BoardConfig, now: i64) -> FlagSql {
     }
 }
 
+/// Returns the join to accounts when `filter` needs it. Counting without it
+/// reads only the stage index, which is what keeps the counts fast.
+fn accounts_join(filter: &BoardFilter) -> &'static str {
+    if filter
+        .search
+        .as_deref()
+        .is_some_and(|s| !s.trim().is_empty())
+    {
+        "LEFT JOIN accounts a ON a.id = l.account_id"
+    } else {
+        ""
+    }
+}
+
 /// Builds the WHERE conditions of `filter` with numbered placeholders.
 fn filter_sql(filter: &BoardFilter, flags: &FlagSql, args: &mut Vec<Value>) -> Vec<String> {
     let mut conditions = Vec::new();
@@ -204,7 +218,8 @@ pub fn summary(
         format!("WHERE {}", conditions.join(" AND "))
     };
     let sql = format!(
-        "SELECT l.stage, COUNT(*) FROM leads l LEFT JOIN accounts a ON a.id = l.account_id {where_clause} GROUP BY l.stage"
+        "SELECT l.stage, COUNT(*) FROM leads l {} {where_clause} GROUP BY l.stage",
+        accounts_join(filter)
     );
     let mut counts = [0u32; 6];
     let mut stmt = conn.prepare(&sql)?;
@@ -247,7 +262,10 @@ pub fn column(
     let where_clause = conditions.join(" AND ");
 
     let total: u32 = conn.query_row(
-        &format!("SELECT COUNT(*) FROM leads l LEFT JOIN accounts a ON a.id = l.account_id WHERE {where_clause}"),
+        &format!(
+            "SELECT COUNT(*) FROM leads l {} WHERE {where_clause}",
+            accounts_join(&query.filter)
+        ),
         params_from_iter(args.iter()),
         |row| row.get(0),
     )?;

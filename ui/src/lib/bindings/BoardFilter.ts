@@ -9,6 +9,6 @@ export type BoardFilter = {
  */
 search: string | null, owner: string | null, channel: string | null, campaign_id: number | null, min_score: number | null, max_score: number | null, only_rotting: boolean, 
 /**
- * Only SQLs nobody followed up within the SLA ("Needs follow-up").
+ * Only SQLs without a follow-up within the SLA ("Needs follow-up").
  */
 only_sla_overdue: boolean, };

@@ -2,6 +2,6 @@
 import type { Stage } from "./Stage";
 
 /**
- * What a move changed, so it can be undone exactly.
+ * Record of the fields a move changed, so it can be undone exactly.
  */
 export type MoveReceipt = { lead_id: number, from: Stage, to: Stage, stage_change_id: number, deal_id: number | null, previous_stage_changed_at: number, previous_pinned: boolean, };

@@ -6,7 +6,7 @@ import type { Stage } from "./Stage";
  */
 export type MoveRequest = { lead_id: number, to: Stage, 
 /**
- * Who made the move, written to the stage history.
+ * Name of the person making the move, written to the stage history.
  */
 actor: string, 
 /**
