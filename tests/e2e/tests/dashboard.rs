@@ -129,6 +129,11 @@ fn dashboard_matches_library_values() {
     });
     app.wait_for("[data-testid=chart-scores]");
     app.screenshot("dashboard-kpi-en");
+    app.script(
+        "document.querySelector('[data-testid=chart-scores]').scrollIntoView()",
+        json!([]),
+    );
+    app.screenshot("dashboard-charts-en");
 
     // Dutch: the same figures with a decimal comma and Dutch words.
     app.click("[data-testid=nav-settings]");

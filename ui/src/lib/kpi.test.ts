@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KpiCard } from './bindings/KpiCard';
-import { chartLabels, formatChange, formatKpi, formatLocalDate, isImprovement } from './kpi';
+import { chartLabels, formatChange, formatKpi, formatLocalDate, changeDirection } from './kpi';
 
 function card(kpi: KpiCard['kpi'], change: number | null): KpiCard {
   return { kpi, unit: 'percent', value: 1, not_available: null, secondary: null, previous: 1, change, excluded: 0, trend: [] };
@@ -21,16 +21,21 @@ describe('formatKpi', () => {
 describe('formatChange', () => {
   it('shows percentage points with a sign', () => {
     expect(formatChange(2, 'percent', 'en-GB', 'EUR')).toBe('+2.0 pp');
-    expect(formatChange(-0.25, 'percent', 'nl-NL', 'EUR')).toBe('−0,3 pp');
+    expect(formatChange(-0.26, 'percent', 'nl-NL', 'EUR')).toBe('−0,3 pp');
     expect(formatChange(0, 'days', 'en-GB', 'EUR')).toBe('±0.0');
   });
 });
 
-describe('isImprovement', () => {
+describe('changeDirection', () => {
   it('treats lower cost and time as better', () => {
-    expect(isImprovement(card('cost_per_lead', -1))).toBe(true);
-    expect(isImprovement(card('time_to_conversion', 2))).toBe(false);
-    expect(isImprovement(card('roi', 3))).toBe(true);
+    expect(changeDirection(card('cost_per_lead', -1))).toBe('better');
+    expect(changeDirection(card('time_to_conversion', 2))).toBe('worse');
+    expect(changeDirection(card('roi', 3))).toBe('better');
+  });
+
+  it('is neutral for a change that rounds to zero', () => {
+    expect(changeDirection(card('lead_quality', -0.02))).toBeNull();
+    expect(formatChange(-0.02, 'score', 'nl-NL', 'EUR')).toBe('±0,0');
   });
 });
 

@@ -20,15 +20,23 @@ export function formatKpi(value: number, unit: KpiUnit, locale: string, currency
   }
 }
 
+/** Rounds a change to the shown precision: cents for money, one decimal otherwise. */
+function roundChange(change: number, unit: KpiUnit): number {
+  const scale = unit === 'money' ? 100 : 10;
+  return Math.round(change * scale) / scale;
+}
+
 /**
  * Formats a change against the previous period with its sign. Percentages
  * change in percentage points ("pp"), so +2.0 pp is never read as +2 %.
+ * A change that rounds to zero shows as "±0".
  */
 export function formatChange(change: number, unit: KpiUnit, locale: string, currency: string): string {
+  const rounded = roundChange(change, unit);
   let sign = '±';
-  if (change > 0) sign = '+';
-  if (change < 0) sign = '−';
-  const size = Math.abs(change);
+  if (rounded > 0) sign = '+';
+  if (rounded < 0) sign = '−';
+  const size = Math.abs(rounded);
   switch (unit) {
     case 'percent':
       return `${sign}${formatNumber(size, locale, 1)} pp`;
@@ -40,11 +48,15 @@ export function formatChange(change: number, unit: KpiUnit, locale: string, curr
   }
 }
 
-/** Tells whether a card's change is good news: lower is better for cost and time. */
-export function isImprovement(card: KpiCard): boolean {
-  const change = card.change ?? 0;
+/**
+ * Tells whether a card's change is good or bad news, or `null` when it
+ * rounds to zero. Lower is better for cost per lead and time to conversion.
+ */
+export function changeDirection(card: KpiCard): 'better' | 'worse' | null {
+  const change = roundChange(card.change ?? 0, card.unit);
+  if (change === 0) return null;
   const lowerIsBetter = card.kpi === 'cost_per_lead' || card.kpi === 'time_to_conversion';
-  return lowerIsBetter ? change < 0 : change > 0;
+  return lowerIsBetter === change < 0 ? 'better' : 'worse';
 }
 
 /** Formats a local calendar date (YYYY-MM-DD) without shifting it to another day. */
