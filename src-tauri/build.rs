@@ -8,7 +8,6 @@ fn main() {
         "save_settings",
         "open_other_database",
         "backup_now",
-        "stage_chart",
         "board_summary",
         "board_column",
         "board_facets",
@@ -16,6 +15,8 @@ fn main() {
         "move_lead",
         "undo_move",
         "reorder_column",
+        "kpi_report",
+        "kpi_chart",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("failed to read tauri.conf.json or the capability files");

@@ -4,7 +4,6 @@
 
 use std::sync::{Arc, Mutex};
 
-use leadbench::charts::{self, Theme};
 use leadbench::demo::{DemoOptions, DemoSummary, DEFAULT_LEADS};
 use leadbench::error::ErrorPayload;
 use leadbench::model::{AppInfo, LeadPage, LeadQuery};
@@ -18,7 +17,10 @@ use crate::state::{open_workspace, AppState, Workspace};
 pub(crate) type CommandResult<T> = Result<T, ErrorPayload>;
 
 /// Runs `work` on a blocking thread with the workspace locked.
-async fn with_workspace<T, F>(workspace: &Arc<Mutex<Workspace>>, work: F) -> CommandResult<T>
+pub(crate) async fn with_workspace<T, F>(
+    workspace: &Arc<Mutex<Workspace>>,
+    work: F,
+) -> CommandResult<T>
 where
     T: Send + 'static,
     F: FnOnce(&mut Workspace) -> Result<T, Error> + Send + 'static,
@@ -199,24 +201,6 @@ pub async fn backup_now(
         db.backup_to(&target)?;
         tracing::info!(backup = %target.display(), "database backed up");
         Ok(Some(target.display().to_string()))
-    })
-    .await
-}
-
-/// Draws the leads-per-stage bar chart as SVG with the given translated
-/// stage labels.
-#[tauri::command]
-pub async fn stage_chart(
-    state: State<'_, AppState>,
-    title: String,
-    labels: Vec<String>,
-    theme: Theme,
-) -> CommandResult<String> {
-    with_db(&state, move |db| {
-        let stats = leadbench::leads::stats(db.conn())?;
-        let s = &stats.stages;
-        let values = [s.new, s.mql, s.warm, s.sql, s.customer, s.disqualified];
-        charts::bar_chart_svg(&title, &labels, &values, (1040, 380), theme)
     })
     .await
 }

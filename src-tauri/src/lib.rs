@@ -3,6 +3,7 @@
 
 mod board;
 mod commands;
+mod kpi;
 mod logging;
 mod state;
 
@@ -26,7 +27,6 @@ pub fn run() {
             commands::save_settings,
             commands::open_other_database,
             commands::backup_now,
-            commands::stage_chart,
             board::board_summary,
             board::board_column,
             board::board_facets,
@@ -34,6 +34,8 @@ pub fn run() {
             board::move_lead,
             board::undo_move,
             board::reorder_column,
+            kpi::kpi_report,
+            kpi::kpi_chart,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|error| {

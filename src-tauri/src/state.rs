@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use leadbench::error::ErrorPayload;
+use leadbench::kpi::Dashboard;
 use leadbench::{Database, Error};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager};
@@ -20,6 +21,9 @@ pub struct Workspace {
     pub db: Option<Database>,
     pub path: PathBuf,
     pub open_error: Option<ErrorPayload>,
+    /// The KPI dashboard of `db`, with the facts of its last request. It
+    /// belongs to the workspace because its change check is per connection.
+    pub dashboard: Dashboard,
 }
 
 /// Managed state shared by all commands.
@@ -81,6 +85,7 @@ pub fn open_workspace(path: &Path) -> Workspace {
                 db: Some(db),
                 path: path.to_owned(),
                 open_error: None,
+                dashboard: Dashboard::default(),
             }
         }
         Err(error) => {
@@ -89,6 +94,7 @@ pub fn open_workspace(path: &Path) -> Workspace {
                 db: None,
                 path: path.to_owned(),
                 open_error: Some(ErrorPayload::from(&error)),
+                dashboard: Dashboard::default(),
             }
         }
     }

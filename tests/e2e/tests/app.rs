@@ -39,7 +39,7 @@ fn visit_every_screen(app: &App, language: &str) {
             });
         }
         if screen == "dashboard" {
-            app.wait_for("[data-testid=stage-chart]");
+            app.wait_for("[data-testid=chart-funnel]");
         }
         app.screenshot(&format!("{screen}-{language}"));
     }

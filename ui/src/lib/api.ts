@@ -8,6 +8,9 @@ import type { BoardFilter } from './bindings/BoardFilter';
 import type { ColumnPage } from './bindings/ColumnPage';
 import type { ColumnQuery } from './bindings/ColumnQuery';
 import type { ColumnSummary } from './bindings/ColumnSummary';
+import type { ChartRequest } from './bindings/ChartRequest';
+import type { KpiReport } from './bindings/KpiReport';
+import type { KpiRequest } from './bindings/KpiRequest';
 import type { MoveReceipt } from './bindings/MoveReceipt';
 import type { MoveRequest } from './bindings/MoveRequest';
 import type { Stage } from './bindings/Stage';
@@ -17,7 +20,6 @@ import type { ErrorPayload } from './bindings/ErrorPayload';
 import type { LeadPage } from './bindings/LeadPage';
 import type { LeadQuery } from './bindings/LeadQuery';
 import type { Settings } from './bindings/Settings';
-import type { Theme } from './bindings/Theme';
 
 interface Commands {
   app_info: { args: Record<string, never>; result: AppInfo };
@@ -26,7 +28,6 @@ interface Commands {
   save_settings: { args: { settings: Settings }; result: Settings };
   open_other_database: { args: { title: string }; result: AppInfo | null };
   backup_now: { args: { title: string }; result: string | null };
-  stage_chart: { args: { title: string; labels: string[]; theme: Theme }; result: string };
   board_summary: { args: { filter: BoardFilter }; result: ColumnSummary[] };
   board_column: { args: { query: ColumnQuery }; result: ColumnPage };
   board_facets: { args: Record<string, never>; result: BoardFacets };
@@ -34,6 +35,8 @@ interface Commands {
   move_lead: { args: { request: MoveRequest }; result: MoveReceipt };
   undo_move: { args: { receipt: MoveReceipt }; result: null };
   reorder_column: { args: { stage: Stage; ids: number[] }; result: null };
+  kpi_report: { args: { request: KpiRequest }; result: KpiReport };
+  kpi_chart: { args: { request: ChartRequest }; result: string };
 }
 
 /** An error returned by a command, with its kind and English detail. */
