@@ -406,7 +406,7 @@ fn write_demo(tx: &Transaction<'_>, options: &DemoOptions) -> Result<DemoSummary
                     format!("{} (always on)", channel.name)
                 };
                 let cost_cents = if channel.paid {
-                    ((150_000.0 + rng.unit() * 450_000.0) * scale) as i64
+                    ((1_500_000.0 + rng.unit() * 4_500_000.0) * scale) as i64
                 } else {
                     0
                 };
@@ -681,7 +681,7 @@ fn write_demo(tx: &Transaction<'_>, options: &DemoOptions) -> Result<DemoSummary
 
         match outcome {
             Some(Stage::Customer) => {
-                let value_cents = (2_500.0 + rng.unit() * 47_500.0) as i64 * 100;
+                let value_cents = (1_000.0 + rng.unit() * 19_000.0) as i64 * 100;
                 insert_deal.execute(params![
                     lead_id,
                     value_cents,
