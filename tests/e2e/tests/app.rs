@@ -218,3 +218,22 @@ fn newer_database_shows_clear_error() {
         .unwrap();
     assert_eq!(version, 999);
 }
+
+#[test]
+fn dutch_system_locale_opens_in_dutch() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nl.db");
+    let env = [("LANG", "nl_NL.UTF-8"), ("LC_ALL", "nl_NL.UTF-8")];
+    let app = App::launch(&db, dir.path(), &env);
+    app.set_window_size(1440, 900);
+
+    let title = app.wait_for_text("[data-testid=welcome] h1", |text| !text.is_empty());
+    assert_eq!(title, "Welkom bij Leadbench");
+    app.wait_for_text("[data-testid=load-demo]", |text| {
+        text.contains("Demogegevens laden")
+    });
+    app.wait_for_text("[data-testid=nav-settings]", |text| {
+        text.contains("Instellingen")
+    });
+    app.screenshot("welcome-nl");
+}
