@@ -28,9 +28,9 @@ pub async fn kpi_report(
 
 /// Draws one dashboard chart as SVG text, with the labels and theme of the
 /// request.
-// NOTE: each call rebuilds the report from the cached facts, so the screen's
-// six charts cost six report builds on top of `kpi_report`; not timed at
-// 100,000 leads yet.
+// NOTE: each call rebuilds the report from the cached facts, so the six
+// charts cost six report builds on top of `kpi_report`. This cost has not
+// been timed at 100,000 leads.
 #[tauri::command]
 pub async fn kpi_chart(state: State<'_, AppState>, request: ChartRequest) -> CommandResult<String> {
     with_workspace(&state.workspace, move |workspace| {

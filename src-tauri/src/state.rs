@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager};
 
 /// The database the app works on. `db` is `None` when the file could not be
-/// opened, for example because a newer Leadbench wrote it; the UI then shows
+/// opened, for example because a newer Leadbench wrote it. The UI then shows
 /// `open_error` and offers to open another file.
 pub struct Workspace {
     pub db: Option<Database>,

@@ -94,7 +94,7 @@ impl Rng {
 struct Channel {
     name: &'static str,
     weight: u32,
-    /// How eager leads from this channel are; scales their behaviour.
+    /// Buying intent of leads from this channel, which scales their activity.
     intent: f64,
     paid: bool,
     direction: &'static str,

@@ -85,7 +85,7 @@ impl rusqlite::ToSql for Stage {
     }
 }
 
-/// Why a lead changed stage.
+/// Cause of a stage change, as stored in the stage history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
@@ -202,7 +202,7 @@ pub struct Stats {
     pub events: u32,
 }
 
-/// What the app shows about itself and the open database.
+/// Version, settings and lead counts of the app and its open database.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct AppInfo {

@@ -138,7 +138,7 @@ fn board_moves_by_mouse_and_keyboard() {
         "[data-testid=column-mql] [data-lead-id='{keyed}']"
     ));
 
-    // Moving to Customer asks for the won date and the deal value.
+    // Moving to Customer opens a dialog for the won date and the deal value.
     let won = first_card(&app, "sql");
     let card = format!("[data-testid=card][data-lead-id='{won}']");
     app.click(&card);

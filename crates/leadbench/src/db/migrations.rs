@@ -23,7 +23,7 @@ const MIGRATIONS: &[&str] = &[
 /// The schema version this build of Leadbench writes.
 pub const LATEST_VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// What [`migrate`] did.
+/// Result of [`migrate`]: the versions before and after, and the backup path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrationOutcome {
     pub from_version: i64,

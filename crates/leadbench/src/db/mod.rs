@@ -26,7 +26,7 @@ pub struct Database {
 impl Database {
     /// Opens (creating if needed) the database at `path` and migrates it to
     /// the latest schema. A file written by a newer Leadbench is rejected
-    /// without being changed. Before migrating a file that already holds
+    /// without being changed. Before migrating a file that already contains
     /// data, a copy is written next to it (see [`Database::backup_to`]).
     pub fn open(path: &Path) -> Result<Self> {
         let conn = Connection::open_with_flags(

@@ -4,7 +4,7 @@ import type { Settings } from "./Settings";
 import type { Stats } from "./Stats";
 
 /**
- * What the app shows about itself and the open database.
+ * Version, settings and lead counts of the app and its open database.
  */
 export type AppInfo = { version: string, database_path: string, settings: Settings, 
 /**
