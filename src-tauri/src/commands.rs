@@ -4,15 +4,14 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::dialogs;
+use crate::state::{open_workspace, AppState, Workspace};
 use leadbench::demo::{DemoOptions, DemoSummary, DEFAULT_LEADS};
 use leadbench::error::ErrorPayload;
 use leadbench::model::{AppInfo, LeadPage, LeadQuery};
 use leadbench::settings::{self, Language, Settings};
 use leadbench::{Database, Error};
 use tauri::{AppHandle, State};
-use tauri_plugin_dialog::DialogExt;
-
-use crate::state::{open_workspace, AppState, Workspace};
 
 pub(crate) type CommandResult<T> = Result<T, ErrorPayload>;
 
@@ -143,17 +142,15 @@ pub async fn open_other_database(
     state: State<'_, AppState>,
     title: String,
 ) -> CommandResult<Option<AppInfo>> {
-    let picked = tauri::async_runtime::spawn_blocking(move || {
-        app.dialog()
-            .file()
-            .set_title(title)
-            .add_filter("Leadbench", &["db", "sqlite", "sqlite3"])
-            .blocking_pick_file()
-    })
-    .await
-    .ok()
-    .flatten();
-    let Some(path) = picked.and_then(|p| p.into_path().ok()) else {
+    let filters = vec![(
+        "Leadbench".to_string(),
+        vec![
+            "db".to_string(),
+            "sqlite".to_string(),
+            "sqlite3".to_string(),
+        ],
+    )];
+    let Some(path) = dialogs::pick_file(app, title, filters).await else {
         return Ok(None);
     };
 
@@ -181,20 +178,7 @@ pub async fn backup_now(
         let guard = state.workspace.lock().unwrap_or_else(|p| p.into_inner());
         leadbench::db::backup_path(&guard.path, chrono_now())
     };
-    let picked = tauri::async_runtime::spawn_blocking(move || {
-        let mut dialog = app.dialog().file().set_title(title);
-        if let Some(name) = suggested.file_name() {
-            dialog = dialog.set_file_name(name.to_string_lossy());
-        }
-        if let Some(folder) = suggested.parent() {
-            dialog = dialog.set_directory(folder);
-        }
-        dialog.blocking_save_file()
-    })
-    .await
-    .ok()
-    .flatten();
-    let Some(target) = picked.and_then(|p| p.into_path().ok()) else {
+    let Some(target) = dialogs::save_file(app, title, &suggested).await else {
         return Ok(None);
     };
     with_db(&state, move |db| {

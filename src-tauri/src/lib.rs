@@ -3,6 +3,7 @@
 
 mod board;
 mod commands;
+mod dialogs;
 mod kpi;
 mod logging;
 mod state;
