@@ -11,13 +11,13 @@ use std::path::{Path, PathBuf};
 use tauri::AppHandle;
 use tauri_plugin_dialog::DialogExt;
 
-/// The environment variable that answers open dialogs in tests.
+/// Environment variable whose path replaces the open dialog in tests.
 const TEST_OPEN_FILE: &str = "LEADBENCH_TEST_OPEN_FILE";
 
-/// The environment variable that answers save dialogs in tests.
+/// Environment variable whose folder replaces the save dialog in tests.
 const TEST_SAVE_DIR: &str = "LEADBENCH_TEST_SAVE_DIR";
 
-/// Asks for one existing file. `filters` pairs a filter name with its
+/// Opens a dialog that picks one existing file. `filters` pairs a filter name with its
 /// extensions. Returns `None` when the user cancels.
 pub async fn pick_file(
     app: AppHandle,
@@ -25,7 +25,7 @@ pub async fn pick_file(
     filters: Vec<(String, Vec<String>)>,
 ) -> Option<PathBuf> {
     if let Some(path) = std::env::var_os(TEST_OPEN_FILE).filter(|p| !p.is_empty()) {
-        tracing::warn!("open dialog answered by {TEST_OPEN_FILE}");
+        tracing::warn!("open dialog skipped: returning the path in {TEST_OPEN_FILE}");
         return Some(PathBuf::from(path));
     }
 
@@ -43,11 +43,11 @@ pub async fn pick_file(
     picked.and_then(|path| path.into_path().ok())
 }
 
-/// Asks where to save a file, starting from `suggested` (folder and name).
+/// Opens a dialog that picks where to save a file, starting from `suggested` (folder and name).
 /// Returns `None` when the user cancels.
 pub async fn save_file(app: AppHandle, title: String, suggested: &Path) -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os(TEST_SAVE_DIR).filter(|p| !p.is_empty()) {
-        tracing::warn!("save dialog answered by {TEST_SAVE_DIR}");
+        tracing::warn!("save dialog skipped: saving into {TEST_SAVE_DIR}");
         let name = suggested.file_name().unwrap_or_default();
         return Some(PathBuf::from(dir).join(name));
     }
