@@ -17,6 +17,15 @@ fn main() {
         "reorder_column",
         "kpi_report",
         "kpi_chart",
+        // KPI dashboard exports, drill-down and campaigns.
+        "kpi_export_chart",
+        "kpi_export_table",
+        "kpi_export_sheet",
+        "kpi_lead_ids",
+        "campaign_list",
+        "campaign_save",
+        "campaign_delete",
+        "campaign_import_spend",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("failed to read tauri.conf.json or the capability files");

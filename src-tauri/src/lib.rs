@@ -2,6 +2,7 @@
 //! over the `leadbench` library. No domain logic lives here.
 
 mod board;
+mod campaigns;
 mod commands;
 mod dialogs;
 mod kpi;
@@ -37,6 +38,15 @@ pub fn run() {
             board::reorder_column,
             kpi::kpi_report,
             kpi::kpi_chart,
+            // KPI dashboard exports, drill-down and campaigns.
+            kpi::kpi_export_chart,
+            kpi::kpi_export_table,
+            kpi::kpi_export_sheet,
+            kpi::kpi_lead_ids,
+            campaigns::campaign_list,
+            campaigns::campaign_save,
+            campaigns::campaign_delete,
+            campaigns::campaign_import_spend,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|error| {

@@ -184,6 +184,7 @@ fn run(cli: Cli) -> Result<String> {
                     search,
                     sort: LeadSort::CreatedAt,
                     descending: true,
+                    ids: None,
                 },
             )?;
             if cli.json {

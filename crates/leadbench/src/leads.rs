@@ -44,6 +44,15 @@ pub fn list(conn: &Connection, query: &LeadQuery) -> Result<LeadPage> {
             "({NAME_SQL} LIKE ?{n} ESCAPE '\\' OR l.email LIKE ?{n} ESCAPE '\\' OR a.name LIKE ?{n} ESCAPE '\\')"
         ));
     }
+    // Leads behind a dashboard figure: the ids travel as one JSON array.
+    let searches_company = args.len() > usize::from(query.stage.is_some());
+    if let Some(ids) = &query.ids {
+        args.push(Value::Text(serde_json::to_string(ids).unwrap_or_default()));
+        conditions.push(format!(
+            "l.id IN (SELECT value FROM json_each(?{}))",
+            args.len()
+        ));
+    }
     let where_clause = if conditions.is_empty() {
         String::new()
     } else {
@@ -51,7 +60,7 @@ pub fn list(conn: &Connection, query: &LeadQuery) -> Result<LeadPage> {
     };
 
     // The join to accounts is only needed when the search looks at company names.
-    let join = if args.len() > usize::from(query.stage.is_some()) {
+    let join = if searches_company {
         "LEFT JOIN accounts a ON a.id = l.account_id"
     } else {
         ""

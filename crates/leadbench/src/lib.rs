@@ -14,6 +14,7 @@
 //! - [`export`]: writing leads to CSV files that spreadsheets open safely.
 //! - [`scoring`]: scoring rules, scores, stages from thresholds, previews and explanations.
 //! - [`cli`]: the `leadbench` command-line tool.
+//! - [`campaigns`]: campaigns with spend and visitors, edited or imported from CSV.
 
 pub mod board;
 pub mod charts;
@@ -30,6 +31,8 @@ pub mod nurture;
 pub mod scoring;
 pub mod settings;
 pub mod time;
+// KPI dashboard: campaigns and their spend.
+pub mod campaigns;
 
 pub use db::Database;
 pub use error::{Error, ErrorKind, Result};

@@ -153,6 +153,11 @@ pub struct LeadQuery {
     pub search: Option<String>,
     pub sort: LeadSort,
     pub descending: bool,
+    /// Only these leads, such as the leads behind a KPI on the dashboard
+    /// (see `kpi::drill`). `None` shows every lead.
+    #[serde(default)]
+    #[ts(type = "Array<number> | null")]
+    pub ids: Option<Vec<i64>>,
 }
 
 /// One page of leads and the number of leads that match the query.

@@ -20,6 +20,15 @@ import type { ErrorPayload } from './bindings/ErrorPayload';
 import type { LeadPage } from './bindings/LeadPage';
 import type { LeadQuery } from './bindings/LeadQuery';
 import type { Settings } from './bindings/Settings';
+// KPI dashboard exports, drill-down and campaigns.
+import type { Campaign } from './bindings/Campaign';
+import type { CampaignInput } from './bindings/CampaignInput';
+import type { CampaignList } from './bindings/CampaignList';
+import type { ChartFormat } from './bindings/ChartFormat';
+import type { DecimalMark } from './bindings/DecimalMark';
+import type { LeadDrill } from './bindings/LeadDrill';
+import type { SheetRequest } from './bindings/SheetRequest';
+import type { SpendImport } from './bindings/SpendImport';
 
 interface Commands {
   app_info: { args: Record<string, never>; result: AppInfo };
@@ -37,6 +46,15 @@ interface Commands {
   reorder_column: { args: { stage: Stage; ids: number[] }; result: null };
   kpi_report: { args: { request: KpiRequest }; result: KpiReport };
   kpi_chart: { args: { request: ChartRequest }; result: string };
+  // KPI dashboard exports, drill-down and campaigns.
+  kpi_export_chart: { args: { request: ChartRequest; format: ChartFormat; title: string }; result: string | null };
+  kpi_export_table: { args: { request: KpiRequest; allLabel: string; title: string }; result: string | null };
+  kpi_export_sheet: { args: { request: SheetRequest; format: ChartFormat; title: string }; result: string | null };
+  kpi_lead_ids: { args: { drill: LeadDrill }; result: number[] };
+  campaign_list: { args: Record<string, never>; result: CampaignList };
+  campaign_save: { args: { id: number | null; input: CampaignInput }; result: Campaign };
+  campaign_delete: { args: { id: number }; result: null };
+  campaign_import_spend: { args: { title: string; fallback: DecimalMark }; result: SpendImport | null };
 }
 
 /** An error returned by a command, with its kind and English detail. */

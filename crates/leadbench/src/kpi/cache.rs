@@ -4,7 +4,9 @@
 
 use rusqlite::Connection;
 
+use super::charts::sheet::SheetRequest;
 use super::charts::{self, ChartFormat, ChartRequest};
+use super::drill::LeadDrill;
 use super::facts::{Facts, FitScores};
 use super::report::{self, KpiReport, KpiRequest};
 use crate::error::Result;
@@ -50,15 +52,30 @@ impl Dashboard {
     ) -> Result<KpiReport> {
         let settings = crate::settings::load(conn)?;
         let zone = super::time_zone(request.time_zone.as_deref(), settings.time_zone.as_deref())?;
+        let facts = self.fresh_facts(conn)?;
+        report::build(facts, request, zone, &settings.currency, now)
+    }
 
+    /// Returns the ids of the leads behind `drill` as of now.
+    pub fn lead_ids(&mut self, conn: &Connection, drill: &LeadDrill) -> Result<Vec<i64>> {
+        let settings = crate::settings::load(conn)?;
+        let zone = super::time_zone(
+            drill.kpi.time_zone.as_deref(),
+            settings.time_zone.as_deref(),
+        )?;
+        let facts = self.fresh_facts(conn)?;
+        super::drill::lead_ids(facts, drill, zone, crate::time::now())
+    }
+
+    /// Returns the facts, read again only when the database changed since
+    /// the last call.
+    fn fresh_facts(&mut self, conn: &Connection) -> Result<&Facts> {
         let version = DataVersion::of(conn)?;
         let facts = match self.facts.take() {
             Some((seen, facts)) if seen == version => facts,
             _ => Facts::load(conn, self.fit.as_ref())?,
         };
-        let result = report::build(&facts, request, zone, &settings.currency, now);
-        self.facts = Some((version, facts));
-        result
+        Ok(&self.facts.insert((version, facts)).1)
     }
 
     /// Computes the report for `request` as of now.
@@ -84,6 +101,17 @@ impl Dashboard {
             request.theme,
             &request.labels,
         )
+    }
+
+    /// Draws the whole dashboard of `request` on one sheet in `format`.
+    pub fn sheet(
+        &mut self,
+        conn: &Connection,
+        request: &SheetRequest,
+        format: ChartFormat,
+    ) -> Result<Vec<u8>> {
+        let report = self.report(conn, &request.kpi)?;
+        charts::sheet::render(&report, request, format)
     }
 }
 

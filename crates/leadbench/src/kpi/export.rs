@@ -1,8 +1,11 @@
 //! The KPI table as CSV: one row for the whole range and one per channel,
-//! with money in major units and ratios in percent.
+//! with money in major units and ratios in percent; and writing exports.
+
+use std::path::{Path, PathBuf};
 
 use super::facts::NO_CHANNEL;
-use super::report::{KpiFigures, KpiReport};
+use super::report::{KpiFigures, KpiReport, PeriodDates};
+use crate::error::{Error, Result};
 
 const HEADER: [&str; 19] = [
     "channel",
@@ -49,6 +52,27 @@ pub fn table_csv(report: &KpiReport, all_label: &str) -> String {
     let mut csv = lines.join("\r\n");
     csv.push_str("\r\n");
     csv
+}
+
+/// Suggests a file name for an export of `what` over `range`, such as
+/// `leadbench-funnel-2024-10-01-2024-12-31.svg`, in the user's documents
+/// folder when there is one.
+pub fn suggested_path(what: &str, range: &PeriodDates, extension: &str) -> PathBuf {
+    let name = format!("leadbench-{what}-{}-{}.{extension}", range.from, range.to);
+    match dirs::document_dir() {
+        Some(folder) => folder.join(name),
+        None => PathBuf::from(name),
+    }
+}
+
+/// Writes an export to `path`, replacing the file if it exists.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    tracing::info!(bytes = bytes.len(), "dashboard export written");
+    Ok(())
 }
 
 fn figure_cells(figures: &KpiFigures) -> Vec<String> {

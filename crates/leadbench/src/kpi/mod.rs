@@ -9,6 +9,7 @@
 //! - [`report`]: the request and result types the app and the CLI use.
 //! - [`cards`]: the six KPI cards with change and trend.
 //! - [`export`]: the KPI table as CSV.
+//! - [`drill`]: the leads behind a card, a funnel step or a channel.
 //! - [`cache`]: [`Dashboard`], which keeps the facts between requests.
 //! - [`charts`]: the dashboard charts as SVG or PNG.
 //! - [`cli`]: the `kpi` and `chart` commands.
@@ -32,6 +33,7 @@ pub mod cache;
 pub mod cards;
 pub mod charts;
 pub mod cli;
+pub mod drill;
 pub mod export;
 pub mod facts;
 pub mod metrics;

@@ -186,24 +186,10 @@ pub fn build(
     currency: &str,
     now: i64,
 ) -> Result<KpiReport> {
-    let icp_threshold = request.icp_threshold.unwrap_or(DEFAULT_ICP_THRESHOLD);
-    if !icp_threshold.is_finite() {
-        return Err(crate::Error::invalid(
-            "ICP threshold",
-            icp_threshold.to_string(),
-            "use a fit score between 0 and 100",
-        ));
-    }
-    let options = TallyOptions {
-        filter: resolve_filter(facts, &request.filters),
-        icp_threshold,
-        now,
-    };
+    let (options, current) = scope(facts, request, zone, now)?;
     let by_owner = request.filters.owner.is_some();
 
-    // Dates: the range, the previous period and the trend buckets.
-    let today = range::local_date(now, zone);
-    let current = range::resolve(&request.range, zone, today, facts.span(zone))?;
+    // Dates: the previous period and the trend buckets.
     let previous = match request.range {
         RangeRequest::AllTime => None,
         _ => current.previous(zone),
@@ -257,6 +243,31 @@ pub fn build(
             &series::SCORE_EDGES,
         ),
     })
+}
+
+/// Returns the tally settings and the resolved date range of `request`.
+pub(crate) fn scope(
+    facts: &Facts,
+    request: &KpiRequest,
+    zone: Tz,
+    now: i64,
+) -> Result<(TallyOptions, LocalRange)> {
+    let icp_threshold = request.icp_threshold.unwrap_or(DEFAULT_ICP_THRESHOLD);
+    if !icp_threshold.is_finite() {
+        return Err(crate::Error::invalid(
+            "ICP threshold",
+            icp_threshold.to_string(),
+            "use a fit score between 0 and 100",
+        ));
+    }
+    let options = TallyOptions {
+        filter: resolve_filter(facts, &request.filters),
+        icp_threshold,
+        now,
+    };
+    let today = range::local_date(now, zone);
+    let current = range::resolve(&request.range, zone, today, facts.span(zone))?;
+    Ok((options, current))
 }
 
 fn resolve_filter(facts: &Facts, filters: &KpiFilters) -> LeadFilter {

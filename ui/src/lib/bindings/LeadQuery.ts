@@ -9,4 +9,9 @@ export type LeadQuery = { offset: number, limit: number, stage: Stage | null,
 /**
  * Case-insensitive text matched against name, e-mail and company.
  */
-search: string | null, sort: LeadSort, descending: boolean, };
+search: string | null, sort: LeadSort, descending: boolean, 
+/**
+ * Only these leads, such as the leads behind a KPI on the dashboard
+ * (see `kpi::drill`). `None` shows every lead.
+ */
+ids: Array<number> | null, };

@@ -12,6 +12,7 @@ mod funnel;
 mod labels;
 mod over_time;
 mod raster;
+pub mod sheet;
 mod style;
 
 use plotters::coord::Shift;
