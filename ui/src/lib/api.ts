@@ -22,6 +22,7 @@ import type { LeadQuery } from './bindings/LeadQuery';
 import type { Settings } from './bindings/Settings';
 // KPI dashboard exports, drill-down and campaigns.
 import type { Campaign } from './bindings/Campaign';
+import type { ChartImage } from './bindings/ChartImage';
 import type { CampaignInput } from './bindings/CampaignInput';
 import type { CampaignList } from './bindings/CampaignList';
 import type { ChartFormat } from './bindings/ChartFormat';
@@ -45,7 +46,7 @@ interface Commands {
   undo_move: { args: { receipt: MoveReceipt }; result: null };
   reorder_column: { args: { stage: Stage; ids: number[] }; result: null };
   kpi_report: { args: { request: KpiRequest }; result: KpiReport };
-  kpi_chart: { args: { request: ChartRequest }; result: string };
+  kpi_chart: { args: { request: ChartRequest }; result: ChartImage };
   // KPI dashboard exports, drill-down and campaigns.
   kpi_export_chart: { args: { request: ChartRequest; format: ChartFormat; title: string }; result: string | null };
   kpi_export_table: { args: { request: KpiRequest; allLabel: string; title: string }; result: string | null };

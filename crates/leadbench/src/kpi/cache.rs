@@ -5,7 +5,7 @@
 use rusqlite::Connection;
 
 use super::charts::sheet::SheetRequest;
-use super::charts::{self, ChartFormat, ChartRequest};
+use super::charts::{self, ChartFormat, ChartImage, ChartRequest};
 use super::drill::LeadDrill;
 use super::facts::{Facts, FitScores};
 use super::report::{self, KpiReport, KpiRequest};
@@ -76,6 +76,13 @@ impl Dashboard {
             _ => Facts::load(conn, self.fit.as_ref())?,
         };
         Ok(&self.facts.insert((version, facts)).1)
+    }
+
+    /// Draws the chart of `request` as SVG with its hover regions.
+    pub fn chart_image(&mut self, conn: &Connection, request: &ChartRequest) -> Result<ChartImage> {
+        let report = self.report(conn, &request.kpi)?;
+        let size = (request.width, request.height);
+        charts::svg_with_hits(&report, request.chart, size, request.theme, &request.labels)
     }
 
     /// Computes the report for `request` as of now.

@@ -4,6 +4,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::hits::{BandLayout, Bands};
 use super::style::{self, Palette};
 use super::{ChartLabels, DrawResult};
 use crate::kpi::facts::NO_CHANNEL;
@@ -24,6 +25,7 @@ pub fn draw<DB: DrawingBackend>(
     report: &KpiReport,
     palette: &Palette,
     labels: &ChartLabels,
+    bands: &mut Vec<Bands>,
 ) -> DrawResult<DB> {
     let area = style::titled(root, &labels.channels_title, palette)?;
     let rows: Vec<_> = report.by_channel.iter().take(MAX_CHANNELS).collect();
@@ -57,7 +59,7 @@ pub fn draw<DB: DrawingBackend>(
     ];
     let (left, right) = area.split_horizontally(area.dim_in_pixel().0 / 2);
     for (panel, part) in panels.iter().zip([left, right]) {
-        draw_panel(&part, panel, &names, palette, labels)?;
+        draw_panel(&part, panel, &names, palette, labels, bands)?;
     }
     Ok(())
 }
@@ -68,6 +70,7 @@ fn draw_panel<DB: DrawingBackend>(
     names: &[String],
     palette: &Palette,
     labels: &ChartLabels,
+    bands: &mut Vec<Bands>,
 ) -> DrawResult<DB> {
     let area = area.titled(panel.title, style::text(14, &palette.text))?;
     let defined = panel.values.iter().flatten();
@@ -101,6 +104,12 @@ fn draw_panel<DB: DrawingBackend>(
         })
         .x_label_formatter(&|value| (panel.format)(*value))
         .draw()?;
+    let (xs, ys) = chart.plotting_area().get_pixel_range();
+    bands.push(Bands {
+        bounds: (xs.start, ys.start, xs.end, ys.end),
+        count: names.len(),
+        layout: BandLayout::SlotRows,
+    });
 
     // Bars grow from zero: to the right for a gain, to the left for a loss.
     let bars = panel

@@ -3,6 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::hits::Bands;
 use super::style::{self, Palette};
 use super::{ChartLabels, DrawResult};
 use crate::kpi::report::KpiReport;
@@ -14,16 +15,15 @@ pub fn draw_conversion_days<DB: DrawingBackend>(
     report: &KpiReport,
     palette: &Palette,
     labels: &ChartLabels,
+    bands: &mut Vec<Bands>,
 ) -> DrawResult<DB> {
     let title = &labels.time_to_conversion_title;
-    draw_histogram(
-        root,
-        title,
-        &labels.days,
-        &report.conversion_days,
-        palette,
-        labels,
-    )
+    let histogram = (
+        title.as_str(),
+        labels.days.as_str(),
+        &report.conversion_days[..],
+    );
+    draw_histogram(root, histogram, palette, labels, bands)
 }
 
 /// Draws the distribution of the scores of the period's new leads.
@@ -32,18 +32,17 @@ pub fn draw_scores<DB: DrawingBackend>(
     report: &KpiReport,
     palette: &Palette,
     labels: &ChartLabels,
+    bands: &mut Vec<Bands>,
 ) -> DrawResult<DB> {
-    draw_histogram(
-        root,
-        &labels.scores_title,
-        &labels.score,
-        &report.scores,
-        palette,
-        labels,
-    )
+    let histogram = (
+        labels.scores_title.as_str(),
+        labels.score.as_str(),
+        &report.scores[..],
+    );
+    draw_histogram(root, histogram, palette, labels, bands)
 }
 
-fn bin_label(bin: &HistogramBin, labels: &ChartLabels) -> String {
+pub(super) fn bin_label(bin: &HistogramBin, labels: &ChartLabels) -> String {
     let from = labels.number(bin.from, 0);
     match bin.to {
         Some(to) => format!("{from}–{}", labels.number(to, 0)),
@@ -51,13 +50,15 @@ fn bin_label(bin: &HistogramBin, labels: &ChartLabels) -> String {
     }
 }
 
+/// Title, axis name and bins of a histogram.
+type Bins<'a> = (&'a str, &'a str, &'a [HistogramBin]);
+
 fn draw_histogram<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    title: &str,
-    axis: &str,
-    bins: &[HistogramBin],
+    (title, axis, bins): Bins<'_>,
     palette: &Palette,
     labels: &ChartLabels,
+    bands: &mut Vec<Bands>,
 ) -> DrawResult<DB> {
     let area = style::titled(root, title, palette)?;
     let highest = bins.iter().map(|bin| bin.count).max().unwrap_or(0);
@@ -90,6 +91,7 @@ fn draw_histogram<DB: DrawingBackend>(
         .x_desc(axis)
         .y_desc(labels.leads.as_str())
         .draw()?;
+    bands.push(super::over_time::columns(&chart, bins.len()));
     chart.draw_series(
         Histogram::vertical(&chart)
             .style(palette.series[1].filled())

@@ -6,6 +6,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::hits::{BandLayout, Bands};
 use super::style::{self, Palette};
 use super::{ChartLabels, DrawResult};
 use crate::kpi::report::KpiReport;
@@ -16,6 +17,7 @@ pub fn draw<DB: DrawingBackend>(
     report: &KpiReport,
     palette: &Palette,
     labels: &ChartLabels,
+    bands: &mut Vec<Bands>,
 ) -> DrawResult<DB> {
     let area = style::titled(root, &labels.funnel_title, palette)?;
     let largest = report
@@ -27,6 +29,13 @@ pub fn draw<DB: DrawingBackend>(
     if largest == 0 {
         return style::empty(&area, &labels.no_data, palette);
     }
+
+    let (xs, ys) = area.get_pixel_range();
+    bands.push(Bands {
+        bounds: (xs.start, ys.start, xs.end, ys.end),
+        count: report.funnel.len(),
+        layout: BandLayout::Rows,
+    });
 
     // Layout: stage names on the left, bars in the middle, figures right.
     let (width, height) = area.dim_in_pixel();

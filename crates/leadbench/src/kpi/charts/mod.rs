@@ -9,6 +9,7 @@
 mod channels;
 mod distribution;
 mod funnel;
+pub mod hits;
 mod labels;
 mod over_time;
 mod raster;
@@ -20,6 +21,7 @@ use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+pub use hits::{ChartHit, ChartImage};
 pub use labels::{currency_symbol, ChartLabels};
 
 use super::report::{KpiReport, KpiRequest};
@@ -119,7 +121,8 @@ pub fn svg(
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
-        draw(&root, report, kind, theme, labels).map_err(|e| drawing_failed(kind, &e))?;
+        draw(&root, report, kind, theme, labels, &mut Vec::new())
+            .map_err(|e| drawing_failed(kind, &e))?;
         root.present().map_err(|e| drawing_failed(kind, &e))?;
     }
     Ok(text)
@@ -141,10 +144,33 @@ pub fn png(
     {
         let bitmap = BitMapBackend::with_buffer(&mut pixels, size);
         let root = raster::GlyphBackend::new(bitmap, font).into_drawing_area();
-        draw(&root, report, kind, theme, labels).map_err(|e| drawing_failed(kind, &e))?;
+        draw(&root, report, kind, theme, labels, &mut Vec::new())
+            .map_err(|e| drawing_failed(kind, &e))?;
         root.present().map_err(|e| drawing_failed(kind, &e))?;
     }
     encode_png(&pixels, size).map_err(|e| drawing_failed(kind, &e))
+}
+
+/// Draws `kind` from `report` as SVG text with its hover regions.
+pub fn svg_with_hits(
+    report: &KpiReport,
+    kind: ChartKind,
+    size: (u32, u32),
+    theme: Theme,
+    labels: &ChartLabels,
+) -> Result<ChartImage> {
+    check_size(size)?;
+    crate::charts::register_fonts();
+    let mut svg = String::new();
+    let mut bands = Vec::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        draw(&root, report, kind, theme, labels, &mut bands)
+            .map_err(|e| drawing_failed(kind, &e))?;
+        root.present().map_err(|e| drawing_failed(kind, &e))?;
+    }
+    let hits = hits::hits(report, kind, &bands, size, labels);
+    Ok(ChartImage { svg, hits })
 }
 
 /// Draws `kind` in `format`. SVG comes back as UTF-8 bytes.
@@ -171,18 +197,20 @@ fn draw<DB: DrawingBackend>(
     kind: ChartKind,
     theme: Theme,
     labels: &ChartLabels,
+    bands: &mut Vec<hits::Bands>,
 ) -> DrawResult<DB> {
     let palette = style::palette(theme);
     root.fill(&palette.background)?;
+    let palette = &palette;
     match kind {
-        ChartKind::Funnel => funnel::draw(root, report, &palette, labels),
-        ChartKind::Leads => over_time::draw_leads(root, report, &palette, labels),
-        ChartKind::Ratios => over_time::draw_ratios(root, report, &palette, labels),
-        ChartKind::Channels => channels::draw(root, report, &palette, labels),
+        ChartKind::Funnel => funnel::draw(root, report, palette, labels, bands),
+        ChartKind::Leads => over_time::draw_leads(root, report, palette, labels, bands),
+        ChartKind::Ratios => over_time::draw_ratios(root, report, palette, labels, bands),
+        ChartKind::Channels => channels::draw(root, report, palette, labels, bands),
         ChartKind::TimeToConversion => {
-            distribution::draw_conversion_days(root, report, &palette, labels)
+            distribution::draw_conversion_days(root, report, palette, labels, bands)
         }
-        ChartKind::Scores => distribution::draw_scores(root, report, &palette, labels),
+        ChartKind::Scores => distribution::draw_scores(root, report, palette, labels, bands),
     }
 }
 

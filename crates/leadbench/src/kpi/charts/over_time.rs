@@ -4,6 +4,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::hits::{BandLayout, Bands};
 use super::style::{self, Palette};
 use super::{ChartLabels, DrawResult};
 use crate::kpi::facts::NO_CHANNEL;
@@ -32,6 +33,7 @@ pub fn draw_leads<DB: DrawingBackend>(
     report: &KpiReport,
     palette: &Palette,
     labels: &ChartLabels,
+    bands: &mut Vec<Bands>,
 ) -> DrawResult<DB> {
     let area = style::titled(root, &labels.leads_title, palette)?;
     let buckets = report.buckets.len();
@@ -91,6 +93,7 @@ pub fn draw_leads<DB: DrawingBackend>(
         })
         .y_desc(labels.leads.as_str())
         .draw()?;
+    bands.push(columns(&chart, buckets));
 
     let mut base = vec![0u32; buckets];
     for (index, (_, counts)) in stacks.iter().enumerate() {
@@ -126,6 +129,7 @@ pub fn draw_ratios<DB: DrawingBackend>(
     report: &KpiReport,
     palette: &Palette,
     labels: &ChartLabels,
+    bands: &mut Vec<Bands>,
 ) -> DrawResult<DB> {
     let area = style::titled(root, &labels.ratios_title, palette)?;
     let lines: [(String, Vec<Option<f64>>, RGBColor); 2] = [
@@ -185,6 +189,7 @@ pub fn draw_ratios<DB: DrawingBackend>(
         })
         .y_label_formatter(&|value| labels.percent(*value))
         .draw()?;
+    bands.push(columns(&chart, buckets as usize));
 
     for (_, values, color) in &lines {
         let line_style = ShapeStyle::from(color).stroke_width(2);
@@ -200,6 +205,19 @@ pub fn draw_ratios<DB: DrawingBackend>(
         chart.draw_series(dots)?;
     }
     Ok(())
+}
+
+/// Returns the plot area of `chart` with one column per bucket.
+pub(super) fn columns<DB: DrawingBackend, X: Ranged, Y: Ranged>(
+    chart: &ChartContext<'_, DB, Cartesian2d<X, Y>>,
+    count: usize,
+) -> Bands {
+    let (xs, ys) = chart.plotting_area().get_pixel_range();
+    Bands {
+        bounds: (xs.start, ys.start, xs.end, ys.end),
+        count,
+        layout: BandLayout::Columns,
+    }
 }
 
 /// Splits `values` into runs of consecutive defined values with their index.

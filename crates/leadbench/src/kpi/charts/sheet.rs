@@ -140,7 +140,14 @@ fn draw<DB: DrawingBackend>(
         let x = MARGIN + column * (CHART.0 + GAP);
         let y = charts_top + row * (CHART.1 + GAP);
         let area = root.clone().shrink((x, y), CHART);
-        super::draw(&area, report, *kind, request.theme, &request.labels)?;
+        super::draw(
+            &area,
+            report,
+            *kind,
+            request.theme,
+            &request.labels,
+            &mut Vec::new(),
+        )?;
     }
     Ok(())
 }
