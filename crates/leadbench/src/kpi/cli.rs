@@ -72,7 +72,8 @@ pub struct KpiArgs {
 /// Options of `leadbench chart`.
 #[derive(Debug, Clone, Args)]
 pub struct ChartArgs {
-    /// Chart to draw: funnel, leads, ratios, channels, time-to-conversion or scores.
+    /// Chart to draw: funnel, leads, ratios, channels, time-to-conversion or
+    /// scores; or dashboard for all six with the KPI values on one sheet.
     pub name: String,
     /// File to write. The extension .svg or .png picks the format.
     #[arg(long, value_name = "FILE")]
@@ -101,7 +102,12 @@ pub fn run_kpi(db: &Database, args: &KpiArgs, as_json: bool) -> Result<String> {
 
 /// Runs `leadbench chart` and returns what it prints.
 pub fn run_chart(db: &Database, args: &ChartArgs, as_json: bool) -> Result<String> {
-    let kind = ChartKind::parse(&args.name)?;
+    // The sheet has a fixed size, so --width and --height do not apply.
+    let kind = match args.name.trim() {
+        "dashboard" => None,
+        name => Some(ChartKind::parse(name)?),
+    };
+    let name = kind.map_or("dashboard", ChartKind::name);
     let format = format_of(&args.out)?;
     let theme = match args.theme.trim().to_ascii_lowercase().as_str() {
         "light" => Theme::Light,
@@ -109,19 +115,28 @@ pub fn run_chart(db: &Database, args: &ChartArgs, as_json: bool) -> Result<Strin
         _ => return Err(Error::invalid("--theme", &args.theme, "use light or dark")),
     };
 
-    let report = super::dashboard(db.conn(), &args.filters.request())?;
+    let request = args.filters.request();
+    let report = super::dashboard(db.conn(), &request)?;
     let labels = ChartLabels {
         currency_symbol: charts::currency_symbol(&report.currency),
         ..ChartLabels::english()
     };
-    let bytes = charts::render(
-        &report,
-        kind,
-        format,
-        (args.width, args.height),
-        theme,
-        &labels,
-    )?;
+    let bytes = match kind {
+        Some(kind) => charts::render(
+            &report,
+            kind,
+            format,
+            (args.width, args.height),
+            theme,
+            &labels,
+        )?,
+        None => {
+            let mut sheet = charts::sheet::english_request(request, &report);
+            sheet.theme = theme;
+            sheet.labels = labels;
+            charts::sheet::render(&report, &sheet, format)?
+        }
+    };
     std::fs::write(&args.out, &bytes).map_err(|source| Error::Io {
         path: args.out.clone(),
         source,
@@ -129,7 +144,7 @@ pub fn run_chart(db: &Database, args: &ChartArgs, as_json: bool) -> Result<Strin
 
     if as_json {
         return Ok(json!({
-            "chart": kind.name(),
+            "chart": name,
             "out": args.out.display().to_string(),
             "bytes": bytes.len(),
             "from": report.range.from,
@@ -139,7 +154,7 @@ pub fn run_chart(db: &Database, args: &ChartArgs, as_json: bool) -> Result<Strin
     }
     Ok(format!(
         "Wrote the {} chart for {} to {} to {}",
-        kind.name(),
+        name,
         report.range.from,
         report.range.to,
         args.out.display()

@@ -88,6 +88,13 @@ pub trait FitScores {
     /// Returns `(lead id, fit score)` pairs. A lead that is not listed has
     /// fit 0.
     fn load(&self, conn: &Connection) -> Result<Vec<(i64, f64)>>;
+
+    /// Returns true when the scores are `leads.score_fit`, which
+    /// [`Facts::load`] then reads in its scan of the leads instead of
+    /// calling [`FitScores::load`].
+    fn is_stored_column(&self) -> bool {
+        false
+    }
 }
 
 /// Reads the fit part of each lead's score, as the scoring engine stored it
@@ -102,6 +109,10 @@ impl FitScores for StoredFitScores {
             .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
+    }
+
+    fn is_stored_column(&self) -> bool {
+        true
     }
 }
 
@@ -136,9 +147,14 @@ impl Facts {
         }
         facts.load_deals(conn)?;
 
-        for (lead_id, score) in fit.load(conn)? {
-            if let Some(index) = facts.lead_index(lead_id) {
-                facts.leads[index].fit = if score.is_finite() { score } else { 0.0 };
+        if !fit.is_stored_column() {
+            for lead in &mut facts.leads {
+                lead.fit = 0.0;
+            }
+            for (lead_id, score) in fit.load(conn)? {
+                if let Some(index) = facts.lead_index(lead_id) {
+                    facts.leads[index].fit = if score.is_finite() { score } else { 0.0 };
+                }
             }
         }
         Ok(facts)
@@ -237,7 +253,8 @@ impl Facts {
         // `leads_kpi` instead of the wide table, so the rows are sorted by id
         // afterwards.
         let mut stmt = conn.prepare(
-            "SELECT id, created_at, source, campaign_id, owner, stage, stage_changed_at, score
+            "SELECT id, created_at, source, campaign_id, owner, stage, stage_changed_at, score,
+                    score_fit
              FROM leads",
         )?;
         let count: i64 = conn.query_row("SELECT COUNT(*) FROM leads", [], |row| row.get(0))?;
@@ -283,7 +300,10 @@ impl Facts {
                 campaign,
                 owner,
                 reached,
-                fit: 0.0,
+                fit: row
+                    .get::<_, Option<f64>>(8)?
+                    .filter(|fit| fit.is_finite())
+                    .unwrap_or(0.0),
                 score: row.get::<_, Option<f64>>(7)?.unwrap_or(0.0),
             });
         }

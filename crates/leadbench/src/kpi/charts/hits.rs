@@ -254,3 +254,70 @@ fn bucket_title(report: &KpiReport, index: usize, labels: &ChartLabels) -> Optio
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kpi::KpiRequest;
+
+    fn demo_report() -> KpiReport {
+        let mut db = crate::Database::open_in_memory().unwrap();
+        let options = crate::demo::DemoOptions {
+            leads: 300,
+            seed: 3,
+            until: crate::time::parse_instant("until", "2024-12-31").unwrap(),
+        };
+        crate::demo::generate(&mut db, &options).unwrap();
+        let request = KpiRequest {
+            time_zone: Some("UTC".into()),
+            ..KpiRequest::default()
+        };
+        crate::kpi::dashboard_at(db.conn(), &request, 1_735_689_600).unwrap()
+    }
+
+    #[test]
+    fn regions_cover_each_bar_inside_picture() {
+        let report = demo_report();
+        let labels = ChartLabels::english();
+        let theme = crate::charts::Theme::Light;
+        let size = (640, 360);
+        for kind in ChartKind::ALL {
+            let image = super::super::svg_with_hits(&report, kind, size, theme, &labels).unwrap();
+            assert!(!image.hits.is_empty(), "{kind:?}");
+            for hit in &image.hits {
+                assert!(
+                    hit.left >= 0.0 && hit.left + hit.width <= 1.0,
+                    "{kind:?} {hit:?}"
+                );
+                assert!(
+                    hit.top >= 0.0 && hit.top + hit.height <= 1.0,
+                    "{kind:?} {hit:?}"
+                );
+                assert!(hit.width > 0.0 && hit.height > 0.0, "{kind:?} {hit:?}");
+            }
+        }
+
+        let funnel =
+            super::super::svg_with_hits(&report, ChartKind::Funnel, size, theme, &labels).unwrap();
+        assert_eq!(funnel.hits.len(), 5);
+        assert_eq!(funnel.hits[0].drill, Some(DrillTarget::NewLeads));
+        assert!(funnel.hits[1].top > funnel.hits[0].top, "steps go down");
+        assert_eq!(
+            funnel.hits[4].lines[0],
+            format!("Leads: {}", report.funnel[4].count)
+        );
+
+        let channels =
+            super::super::svg_with_hits(&report, ChartKind::Channels, size, theme, &labels)
+                .unwrap();
+        let first = &channels.hits[0];
+        assert_eq!(
+            first.channel.as_deref(),
+            Some(report.by_channel[0].channel.as_str())
+        );
+        assert!(
+            first.top < channels.hits[1].top,
+            "the busiest channel is on top"
+        );
+    }
+}

@@ -46,13 +46,15 @@ pub const CHART: (u32, u32) = (640, 360);
 const MARGIN: u32 = 24;
 const GAP: u32 = 16;
 const HEADER: u32 = 64;
-const CARD_HEIGHT: u32 = 92;
+const CARD_HEIGHT: u32 = 86;
 const CARDS: usize = 6;
+/// KPI boxes per row.
+const CARD_COLUMNS: u32 = 3;
 
 /// Returns the size of the sheet in pixels.
 pub fn size() -> (u32, u32) {
     let width = 2 * CHART.0 + GAP + 2 * MARGIN;
-    let height = MARGIN + HEADER + CARD_HEIGHT + GAP + 3 * CHART.1 + 2 * GAP + MARGIN;
+    let height = MARGIN + HEADER + 2 * CARD_HEIGHT + 2 * GAP + 3 * CHART.1 + 2 * GAP + MARGIN;
     (width, height)
 }
 
@@ -123,17 +125,18 @@ fn draw<DB: DrawingBackend>(
         subtitle,
     ))?;
 
-    // The six KPI boxes in one row.
+    // The six KPI boxes in two rows of three.
     let inner_width = size().0 - 2 * MARGIN;
-    let card_width = (inner_width - (CARDS as u32 - 1) * GAP) / CARDS as u32;
-    let top = (MARGIN + HEADER) as i32;
+    let card_width = (inner_width - (CARD_COLUMNS - 1) * GAP) / CARD_COLUMNS;
     for (index, card) in request.cards.iter().take(CARDS).enumerate() {
-        let x = left + index as i32 * (card_width + GAP) as i32;
-        draw_card(root, card, (x, top), card_width, &palette)?;
+        let (column, row) = (index as u32 % CARD_COLUMNS, index as u32 / CARD_COLUMNS);
+        let x = MARGIN + column * (card_width + GAP);
+        let y = MARGIN + HEADER + row * (CARD_HEIGHT + GAP);
+        draw_card(root, card, (x as i32, y as i32), card_width, &palette)?;
     }
 
     // The charts, two per row.
-    let charts_top = MARGIN + HEADER + CARD_HEIGHT + GAP;
+    let charts_top = MARGIN + HEADER + 2 * (CARD_HEIGHT + GAP);
     for (index, kind) in ChartKind::ALL.iter().enumerate() {
         let column = (index % 2) as u32;
         let row = (index / 2) as u32;
@@ -168,7 +171,8 @@ fn draw_card<DB: DrawingBackend>(
     let at =
         |size: u32, color: &RGBColor| style::text(size, color).pos(Pos::new(HPos::Left, VPos::Top));
     let pad = 12;
-    let limit = (width as usize).saturating_sub(2 * pad as usize) / 7;
+    // About six pixels per character at these sizes.
+    let limit = (width as usize).saturating_sub(2 * pad as usize) / 6;
     root.draw(&Text::new(
         shorten(&card.name, limit),
         (x + pad, y + 10),
@@ -176,12 +180,12 @@ fn draw_card<DB: DrawingBackend>(
     ))?;
     root.draw(&Text::new(
         card.value.clone(),
-        (x + pad, y + 32),
+        (x + pad, y + 30),
         at(24, &palette.text),
     ))?;
     root.draw(&Text::new(
         shorten(&card.note, limit),
-        (x + pad, y + 66),
+        (x + pad, y + 62),
         at(12, &palette.muted),
     ))
 }
