@@ -49,7 +49,7 @@ pub async fn campaign_import_spend(
         return Ok(None);
     };
     with_db(&state, move |db| {
-        spend::import(db.conn_mut(), &path, fallback).map(Some)
+        spend::import(db, &path, fallback).map(Some)
     })
     .await
 }

@@ -1,6 +1,6 @@
-//! Campaigns and the dashboard's exports and drill-down in the real window:
-//! a campaign added on the Campaigns screen changes cost per lead to the
-//! library's value, the KPI table and a chart are saved through the save
+//! Campaigns and the dashboard's exports and drill-down in the real window.
+//! A campaign added on the Campaigns screen changes cost per lead to the
+//! library's value. The KPI table and charts are saved through the save
 //! dialog, and a KPI card opens exactly the leads behind it.
 
 use std::path::{Path, PathBuf};
@@ -195,6 +195,29 @@ fn campaign_changes_cpl_and_exports_work() {
     app.click("[data-testid=kpi-mql_to_sql]");
     let mqls = format!("{} leads", group(after.totals.mqls));
     app.wait_for_text("[data-testid=leads-count]", |text| text == mqls);
+
+    // Hovering the SQL step of the funnel shows its count, and a click
+    // opens those leads.
+    app.click("[data-testid=nav-dashboard]");
+    app.wait_for("[data-testid=hit-funnel]");
+    let sql = &after.funnel[3];
+    app.script(
+        "const step = document.querySelectorAll('[data-testid=hit-funnel]')[3];
+         step.scrollIntoView({ block: 'center' });
+         step.dispatchEvent(new MouseEvent('mouseenter'));",
+        json!([]),
+    );
+    let shown = format!("Leads: {}", group(sql.count));
+    app.wait_for_text("[data-testid=chart-tooltip]", |text| {
+        text.starts_with("SQL") && text.contains(&shown)
+    });
+    app.screenshot("dashboard-hover-en");
+    app.script(
+        "document.querySelectorAll('[data-testid=hit-funnel]')[3].click()",
+        json!([]),
+    );
+    let reached = format!("{} leads", group(sql.count));
+    app.wait_for_text("[data-testid=leads-count]", |text| text == reached);
 }
 
 #[test]
@@ -211,10 +234,15 @@ fn campaigns_screen_in_dutch_and_dark() {
         )
         .unwrap();
     }
+    let spend_file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/cases/08-decimal-comma-cost.csv"
+    );
     let env = [
         ("LANG", "nl_NL.UTF-8"),
         ("LC_ALL", "nl_NL.UTF-8"),
         ("GTK_THEME", "Adwaita:dark"),
+        ("LEADBENCH_TEST_OPEN_FILE", spend_file),
     ];
     let app = App::launch(&db, dir.path(), &env);
     app.set_window_size(1600, 1000);
@@ -234,6 +262,16 @@ fn campaigns_screen_in_dutch_and_dark() {
     app.wait_for_text("[data-testid=campaigns-table]", |text| {
         text.contains("Beurs Bouwvak") && text.contains("1.234,56")
     });
+
+    // The Dutch spend file: one decimal mark for the whole cost column.
+    app.click("[data-testid=campaign-import]");
+    app.wait_for_text("[data-testid=notice]", |text| {
+        text.starts_with("5 nieuwe en 0 bijgewerkte campagnes") && text.contains("4.574,46")
+    });
+    app.wait_for_text("[data-testid=campaigns-table]", |text| {
+        text.contains("Google Ads 2024-03") && text.contains("€ 1.000,00")
+    });
+    app.screenshot("campaigns-import-nl-dark");
 
     choose_quarter(&app);
     app.wait_for("[data-testid=chart-scores]");

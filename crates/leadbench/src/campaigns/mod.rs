@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::import::parse::{parse_money, DecimalMark};
 use crate::kpi::metrics::percent;
 
-/// Longest campaign or channel name accepted.
+/// Maximum length of a campaign or channel name, in characters.
 pub const MAX_NAME: usize = 200;
 
 /// Whether a campaign pulls leads in or reaches out to them.

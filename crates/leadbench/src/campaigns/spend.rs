@@ -21,7 +21,7 @@ use crate::import::parse::{trim_cell, DecimalMark, MoneyColumn, MoneyDecision};
 /// Most rows one spend file may hold.
 pub const MAX_ROWS: usize = 10_000;
 
-/// What a spend import did.
+/// Result of a spend import.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct SpendImport {
@@ -90,11 +90,7 @@ impl Columns {
 /// transaction: a row whose campaign name exists updates that campaign,
 /// others add one. `fallback` is the decimal mark used when the cost column
 /// does not settle it (for example only "250" and "1.000").
-pub fn import(
-    conn: &mut rusqlite::Connection,
-    path: &Path,
-    fallback: DecimalMark,
-) -> Result<SpendImport> {
+pub fn import(db: &mut crate::Database, path: &Path, fallback: DecimalMark) -> Result<SpendImport> {
     let detection = detect::detect(path, &FormatOverrides::default())?;
     let mut reader = detect::open_csv(path, &detection.format)?;
     let mut records = reader.records();
@@ -133,7 +129,7 @@ pub fn import(
         .enumerate()
         .map(|(index, row)| row_input(row, &columns, decision.decimal_mark, index + 2))
         .collect::<Result<Vec<_>>>()?;
-    let (created, updated, cost_cents) = store(conn, &inputs)?;
+    let (created, updated, cost_cents) = store(db, &inputs)?;
     tracing::info!(created, updated, "campaign spend imported");
     Ok(SpendImport {
         format: detection.format,
@@ -144,11 +140,8 @@ pub fn import(
     })
 }
 
-fn store(
-    conn: &mut rusqlite::Connection,
-    inputs: &[(usize, CampaignInput)],
-) -> Result<(u32, u32, i64)> {
-    let tx = conn.transaction()?;
+fn store(db: &mut crate::Database, inputs: &[(usize, CampaignInput)]) -> Result<(u32, u32, i64)> {
+    let tx = db.write()?;
     let (mut created, mut updated, mut total) = (0u32, 0u32, 0i64);
     for (line, input) in inputs {
         let existing: Option<i64> = rusqlite::OptionalExtension::optional(tx.query_row(
@@ -271,7 +264,7 @@ mod tests {
     fn decimal_comma_case_imports_exact_cents() {
         let mut db = crate::Database::open_in_memory().unwrap();
         let path = Path::new(CASES).join("08-decimal-comma-cost.csv");
-        let report = import(db.conn_mut(), &path, DecimalMark::Point).unwrap();
+        let report = import(&mut db, &path, DecimalMark::Point).unwrap();
         assert_eq!(report.decimal_mark.decimal_mark, DecimalMark::Comma);
         assert_eq!((report.created, report.updated), (5, 0));
         assert_eq!(report.cost_cents, 457_446);
@@ -287,7 +280,7 @@ mod tests {
         assert_eq!(google.campaign.ends_on.as_deref(), Some("2024-03-31"));
 
         // A second import updates the same campaigns instead of adding them.
-        let again = import(db.conn_mut(), &path, DecimalMark::Point).unwrap();
+        let again = import(&mut db, &path, DecimalMark::Point).unwrap();
         assert_eq!((again.created, again.updated), (0, 5));
     }
 
@@ -301,7 +294,7 @@ mod tests {
         )
         .unwrap();
         let mut db = crate::Database::open_in_memory().unwrap();
-        let error = import(db.conn_mut(), &path, DecimalMark::Point).unwrap_err();
+        let error = import(&mut db, &path, DecimalMark::Point).unwrap_err();
         assert!(error.to_string().contains("line 3"), "{error}");
         assert!(super::super::list(db.conn()).unwrap().rows.is_empty());
     }

@@ -11,7 +11,7 @@ use super::KpiId;
 use crate::error::Result;
 use crate::model::Stage;
 
-/// Which leads of the dashboard's range and filters to list.
+/// Selection of leads within the dashboard's range and filters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "target", rename_all = "snake_case")]
 #[ts(export)]
@@ -26,7 +26,8 @@ pub enum DrillTarget {
     /// Leads with a deal won in the range: the revenue of ROI.
     WonDeals,
     /// Leads created in the range that reached `stage` (or a later step)
-    /// by now: one step of the funnel.
+    /// by now: one step of the funnel. New and Disqualified, which are not
+    /// steps, list every lead created in the range.
     Reached { stage: Stage },
 }
 

@@ -7,7 +7,7 @@ use super::facts::NO_CHANNEL;
 use super::report::{KpiFigures, KpiReport, PeriodDates};
 use crate::error::{Error, Result};
 
-const HEADER: [&str; 19] = [
+const HEADER: [&str; 20] = [
     "channel",
     "from",
     "to",
@@ -27,6 +27,7 @@ const HEADER: [&str; 19] = [
     "excluded_durations",
     "revenue",
     "roi_percent",
+    "lead_to_customer_percent",
 ];
 
 /// Returns the KPI table of `report` as CSV text with CRLF line ends. An
@@ -96,6 +97,7 @@ fn figure_cells(figures: &KpiFigures) -> Vec<String> {
         count(figures.excluded_durations),
         money(Some(figures.revenue_cents as f64)),
         number(figures.roi),
+        number(figures.lead_to_customer_rate),
     ]
 }
 

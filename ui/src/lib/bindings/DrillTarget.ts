@@ -2,6 +2,6 @@
 import type { Stage } from "./Stage";
 
 /**
- * Which leads of the dashboard's range and filters to list.
+ * Selection of leads within the dashboard's range and filters.
  */
 export type DrillTarget = { "target": "new_leads" } | { "target": "mqls" } | { "target": "customers" } | { "target": "won_deals" } | { "target": "reached", stage: Stage, };

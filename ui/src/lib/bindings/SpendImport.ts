@@ -3,7 +3,7 @@ import type { FileFormat } from "./FileFormat";
 import type { MoneyDecision } from "./MoneyDecision";
 
 /**
- * What a spend import did.
+ * Result of a spend import.
  */
 export type SpendImport = { format: FileFormat, decimal_mark: MoneyDecision, created: number, updated: number, 
 /**

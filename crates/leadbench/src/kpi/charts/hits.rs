@@ -22,11 +22,11 @@ pub struct Bands {
     /// Left, top, right and bottom in pixels of the whole picture.
     pub bounds: (i32, i32, i32, i32),
     pub count: usize,
-    /// How the categories are laid out in `bounds`.
+    /// Layout of the categories in `bounds`.
     pub layout: BandLayout,
 }
 
-/// How categories divide a [`Bands`] box.
+/// Division of a [`Bands`] box into categories.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BandLayout {
     /// Equal rows from the top, one per category (the funnel).
@@ -293,7 +293,8 @@ mod tests {
                     hit.top >= 0.0 && hit.top + hit.height <= 1.0,
                     "{kind:?} {hit:?}"
                 );
-                assert!(hit.width > 0.0 && hit.height > 0.0, "{kind:?} {hit:?}");
+                assert!(hit.width > 0.0, "{kind:?} {hit:?}");
+                assert!(hit.height > 0.0, "{kind:?} {hit:?}");
             }
         }
 
