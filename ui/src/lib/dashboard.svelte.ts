@@ -1,5 +1,6 @@
 // State the Dashboard keeps between screens and launches (range and
 // filters), and the drill-down it hands to the Leads screen.
+import type { KpiRequest } from './bindings/KpiRequest';
 import type { RangeRequest } from './bindings/RangeRequest';
 
 export type Preset = RangeRequest['preset'];
@@ -64,5 +65,33 @@ export function rememberView(): void {
   saveView(browserStorage(), $state.snapshot(view) as DashboardView);
 }
 
+/** Returns the dashboard's report request for `view` in `timeZone`. */
+export function dashboardRequest(timeZone: string, current: DashboardView = view): KpiRequest {
+  const range: RangeRequest =
+    current.preset === 'custom' ? { preset: 'custom', from: current.from || null, to: current.to || null } : ({ preset: current.preset } as RangeRequest);
+  return {
+    range,
+    time_zone: timeZone,
+    filters: { channel: current.channel, campaign_id: current.campaignId, owner: current.owner },
+    icp_threshold: null,
+  };
+}
+
 /** Leads picked on the Dashboard, shown by the Leads screen until cleared. */
 export const leadDrill = $state<{ current: { ids: number[]; label: string } | null }>({ current: null });
+
+/** Milliseconds of quiet after a data change before the KPI facts are read ahead. */
+const PREFETCH_DELAY = 2000;
+let prefetchTimer: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * Reads the KPI facts ahead while the user is on another screen, so the
+ * first Dashboard visit after a change starts from facts in memory. `load`
+ * runs the report request; errors are left to the Dashboard to show.
+ */
+export function schedulePrefetch(load: () => Promise<unknown>): void {
+  clearTimeout(prefetchTimer);
+  prefetchTimer = setTimeout(() => {
+    load().catch(() => undefined);
+  }, PREFETCH_DELAY);
+}
