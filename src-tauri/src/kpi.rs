@@ -32,9 +32,9 @@ pub async fn kpi_report(
 }
 
 /// Draws one dashboard chart as SVG text with its hover regions, in the
-/// labels and theme of the request.
-// NOTE: each call rebuilds the report from the cached facts, so the six
-// charts cost six report builds on top of `kpi_report`.
+/// labels and theme of the request. The report comes from
+/// `Dashboard::report`, which hands out the one `kpi_report` just built for
+/// the same request.
 #[tauri::command]
 pub async fn kpi_chart(
     state: State<'_, AppState>,

@@ -254,4 +254,16 @@ fn olist_through_cli() {
             assert!(String::from_utf8(bytes).unwrap().contains("10.5 %"));
         }
     }
+
+    // The whole dashboard on one sheet, with the MQL-to-SQL card value.
+    let sheet = dir.path().join("dashboard.svg");
+    let status = Command::new(binary)
+        .args(["--db", path.to_str().unwrap(), "chart", "dashboard"])
+        .args(["--tz", "UTC", "--out", sheet.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "chart dashboard");
+    let text = std::fs::read_to_string(&sheet).unwrap();
+    assert!(text.contains("MQL-to-SQL ratio"), "sheet names the cards");
+    assert!(text.contains("10.5 %"), "sheet shows the ratio");
 }

@@ -87,6 +87,8 @@ pub fn png(report: &KpiReport, request: &SheetRequest) -> Result<Vec<u8>> {
 }
 
 /// Draws the sheet in `format`. SVG comes back as UTF-8 bytes.
+// NOTE: there is no PDF output, because no PDF writer crate is in the
+// offline dependency set. A user prints the PNG or SVG to PDF instead.
 pub fn render(
     report: &KpiReport,
     request: &SheetRequest,
