@@ -128,9 +128,22 @@ fn campaign_changes_cpl_and_exports_work() {
          }",
         json!([]),
     );
-    app.type_into("[data-testid=campaign-cost]", "1,500.00");
     app.type_into("[data-testid=campaign-visitors]", "3000");
+
+    // A Dutch amount in the English app is rejected, naming the value.
+    app.type_into("[data-testid=campaign-cost]", "1.500,00");
+    app.click("[data-testid=campaign-save]");
+    app.wait_for_text("[data-testid=campaign-problem]", |text| {
+        text.contains("invalid cost") && text.contains("1.500,00")
+    });
     app.screenshot("campaigns-form-en");
+    app.script(
+        "const input = document.querySelector('[data-testid=campaign-cost]');
+         input.value = '';
+         input.dispatchEvent(new Event('input', { bubbles: true }));",
+        json!([]),
+    );
+    app.type_into("[data-testid=campaign-cost]", "1,500.00");
     app.click("[data-testid=campaign-save]");
     app.wait_for_text("[data-testid=notice]", |text| text.contains("Winter push"));
     app.wait_for_text("[data-testid=campaigns-table]", |text| {

@@ -308,7 +308,17 @@ fn present(text: Option<&str>) -> Option<&str> {
 
 /// Parses a cost typed or read as text into cents; empty is 0.
 pub fn cost(text: &str, mark: DecimalMark) -> Result<i64> {
-    let cents = parse_money(text, mark).map_err(|hint| Error::invalid("cost", text, hint))?;
+    let example = match mark {
+        DecimalMark::Point => "1,234.56",
+        DecimalMark::Comma => "1.234,56",
+    };
+    let cents = parse_money(text, mark).map_err(|_| {
+        Error::invalid(
+            "cost",
+            text,
+            format!("write the amount like {example}, with this decimal mark"),
+        )
+    })?;
     match cents {
         Some(cents) if cents < 0 => Err(Error::invalid(
             "cost",
