@@ -4,6 +4,7 @@
 mod board;
 mod commands;
 mod dialogs;
+mod import;
 mod kpi;
 mod logging;
 mod state;
@@ -14,6 +15,7 @@ use tauri::Manager;
 pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .manage(leadbench::import::ImportJob::default())
         .setup(|app| {
             let log_dir = app.path().app_log_dir()?;
             logging::init(&log_dir);
@@ -37,6 +39,19 @@ pub fn run() {
             board::reorder_column,
             kpi::kpi_report,
             kpi::kpi_chart,
+            // Import wizard, import history and export.
+            import::import_pick_file,
+            import::import_inspect,
+            import::import_start,
+            import::import_status,
+            import::import_cancel,
+            import::import_save_errors,
+            import::import_history,
+            import::import_undo,
+            import::import_mappings,
+            import::import_save_mapping,
+            import::import_delete_mapping,
+            import::export_leads,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|error| {

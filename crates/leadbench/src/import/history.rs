@@ -132,6 +132,7 @@ pub(super) fn insert_stage_change(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct ImportRecord {
+    #[ts(type = "number")]
     pub id: i64,
     pub kind: ImportKind,
     pub file_name: String,
@@ -199,6 +200,7 @@ pub fn list(conn: &Connection) -> Result<Vec<ImportRecord>> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct UndoConflict {
+    #[ts(type = "number")]
     pub lead_id: i64,
     /// E-mail address or external id.
     pub lead: String,
@@ -210,6 +212,7 @@ pub struct UndoConflict {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct UndoReport {
+    #[ts(type = "number")]
     pub import_id: i64,
     /// False when conflicts stopped the undo; nothing was changed then.
     pub undone: bool,

@@ -16,12 +16,13 @@
 //! Modules: [`detect`] (encoding, delimiter, header), [`parse`] (cell
 //! values), [`mapping`] (columns to fields), `plan` (the first pass),
 //! `leads`, `outcomes` and `activity` (writing rows), [`history`] (import
-//! records and undo).
+//! records and undo), [`job`] (an import on a background thread).
 
 mod activity;
 pub mod cli;
 pub mod detect;
 pub mod history;
+pub mod job;
 mod leads;
 pub mod mapping;
 mod outcomes;
@@ -39,6 +40,7 @@ use ts_rs::TS;
 
 pub use detect::{Detection, FileFormat, FormatOverrides};
 pub use history::{undo, ImportRecord, UndoReport};
+pub use job::{ImportJob, JobState, JobStatus};
 pub use mapping::{ColumnChoice, Field, Target};
 pub use parse::{DateDecision, DateOrder, DecimalMark, MoneyDecision};
 pub use plan::{inspect, inspect_with, ColumnPlan, Inspection};
@@ -274,6 +276,7 @@ pub struct UnknownEventType {
 #[ts(export)]
 pub struct ImportReport {
     /// Id in the import history; null for a dry run.
+    #[ts(type = "number | null")]
     pub import_id: Option<i64>,
     pub kind: ImportKind,
     pub dry_run: bool,

@@ -3,7 +3,7 @@
 /**
  * A lead that changed after the import, so undo would lose that change.
  */
-export type UndoConflict = { lead_id: bigint, 
+export type UndoConflict = { lead_id: number, 
 /**
  * E-mail address or external id.
  */
