@@ -5,9 +5,9 @@ import type { AppInfo } from './bindings/AppInfo';
 import type { Settings } from './bindings/Settings';
 import { i18n, t, type MessageKey } from './i18n/index.svelte';
 
-export type Screen = 'pipeline' | 'leads' | 'scoring' | 'nurture' | 'dashboard' | 'settings';
+export type Screen = 'pipeline' | 'leads' | 'scoring' | 'nurture' | 'dashboard' | 'settings' | 'import';
 
-export const screens: Screen[] = ['pipeline', 'leads', 'scoring', 'nurture', 'dashboard', 'settings'];
+export const screens: Screen[] = ['pipeline', 'leads', 'scoring', 'nurture', 'dashboard', 'settings', 'import'];
 
 export interface ShownError {
   kind: string;

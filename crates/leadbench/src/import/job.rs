@@ -19,7 +19,7 @@ use super::{run, Control, ImportReport, ImportRequest, Progress};
 use crate::error::{Error, ErrorPayload, Result};
 use crate::Database;
 
-/// Where the background import stands.
+/// State of the background import.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "lowercase")]
 #[ts(export)]
@@ -27,15 +27,16 @@ pub enum JobState {
     /// No import has run since the app started.
     Idle,
     Running,
-    /// Finished; `report` holds the counts.
+    /// Finished, with the counts in `report`.
     Finished,
-    /// Stopped by an error; `error` says which. Nothing was changed.
+    /// Stopped by the error in `error`. Nothing was changed.
     Failed,
     /// Cancelled by the user. Nothing was changed.
     Cancelled,
 }
 
-/// What the app's progress bar shows, polled while an import runs.
+/// Progress and outcome of the background import, polled by the app's
+/// progress bar.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct JobStatus {
@@ -152,7 +153,7 @@ impl ImportJob {
         status
     }
 
-    /// Asks the running import to stop; it rolls back and reports
+    /// Asks the running import to stop. It rolls back and reports
     /// [`JobState::Cancelled`].
     pub fn cancel(&self) {
         self.cancel.store(true, Ordering::Relaxed);
@@ -163,8 +164,7 @@ impl ImportJob {
         lock(&self.shared).status.report.clone()
     }
 
-    /// Waits until the running job (if any) has finished; for tests and
-    /// the command-line tool.
+    /// Waits until the running job, if any, has finished (for tests).
     pub fn wait(&self) -> JobStatus {
         let handle = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(handle) = handle {
@@ -286,7 +286,7 @@ mod tests {
         };
         job.cancel();
         job.start(db_path.clone(), request).unwrap();
-        // Cancelling before start is cleared by start; cancel again now.
+        // A cancel before `start` is cleared by it, so cancel again now.
         job.cancel();
         let status = job.wait();
         assert_eq!(status.state, JobState::Cancelled);

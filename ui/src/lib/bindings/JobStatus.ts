@@ -5,7 +5,8 @@ import type { JobState } from "./JobState";
 import type { Progress } from "./Progress";
 
 /**
- * What the app's progress bar shows, polled while an import runs.
+ * Progress and outcome of the background import, polled by the app's
+ * progress bar.
  */
 export type JobStatus = { state: JobState, 
 /**
