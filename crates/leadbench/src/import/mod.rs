@@ -22,6 +22,7 @@ mod activity;
 pub mod cli;
 pub mod detect;
 pub mod history;
+mod indexes;
 pub mod job;
 mod leads;
 pub mod mapping;
@@ -421,6 +422,11 @@ fn write_all(
         ..ImportReport::default()
     };
 
+    // A leads import writes one lead and one stage change per row.
+    let deferred = match request.kind {
+        ImportKind::Leads => indexes::defer(&tx, &["leads", "stage_changes"], plan.rows)?,
+        ImportKind::Outcomes | ImportKind::Activity => Vec::new(),
+    };
     let context = plan::Context::new(&tx, request, plan, import_id, now)?;
     let mut writer: Box<dyn RowWriter + '_> = match request.kind {
         ImportKind::Leads => Box::new(leads::LeadWriter::new(&tx, context)?),
@@ -464,6 +470,7 @@ fn write_all(
     }
     writer.finish(&tx, &mut report)?;
     drop(writer);
+    indexes::restore(&tx, &deferred)?;
     control.check(&Progress {
         phase: Phase::Importing,
         rows_done,
