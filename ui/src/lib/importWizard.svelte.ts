@@ -80,11 +80,6 @@ class ImportWizard {
     return this.status?.state === 'running';
   }
 
-  /** Date columns whose every value reads day-first and month-first. */
-  get ambiguousDates(): boolean {
-    return (this.inspection?.columns ?? []).some((column) => column.date?.kind === 'ambiguous');
-  }
-
   request(dryRun: boolean): ImportRequest {
     return {
       path: this.path ?? '',
@@ -141,8 +136,8 @@ class ImportWizard {
     }
   }
 
-  /** Sets the target of `column`; another column filling the same field
-   * becomes a custom field, because a field takes one column. */
+  /** Sets the target of `column`. Another column that filled the same
+   * field becomes a custom field, because a field takes one column. */
   async setTarget(column: string, target: Target): Promise<void> {
     const next = this.choices.filter((choice) => choice.column !== column);
     if (target.kind === 'field') {
