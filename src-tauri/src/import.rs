@@ -53,6 +53,10 @@ pub async fn import_pick_file(app: AppHandle, title: String) -> CommandResult<Op
 }
 
 /// Detects the file's format, maps its columns and returns the preview.
+// NOTE: each call reads the whole file to decide the date formats, and the
+// wizard calls it again after every mapping change, so on a file of
+// millions of rows each change waits for a full scan that cannot be
+// cancelled.
 #[tauri::command]
 pub async fn import_inspect(
     state: State<'_, AppState>,

@@ -462,3 +462,49 @@ fn large_import_shows_progress_and_cancels() {
     assert_eq!(count(&db, "SELECT COUNT(*) FROM leads"), 0);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM imports"), 0);
 }
+
+/// The date question and the rejected rows in Dutch, on a dark window.
+#[test]
+fn ambiguous_dates_and_rejected_rows_in_dutch() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ambiguous-nl.db");
+    let file = dir.path().join("beurs-2024.csv");
+    std::fs::write(
+        &file,
+        "naam,e-mail,eerste contact\n\
+         Koen Verhoeven,koen.verhoeven@example.nl,03-04-2024\n\
+         Eva Peeters,eva.peeters@example.nl,12-03-2024\n\
+         Sanne de Vries,sanne@@example.nl,05-06-2024\n",
+    )
+    .unwrap();
+    let env = [
+        ("LANG", "nl_NL.UTF-8"),
+        ("LC_ALL", "nl_NL.UTF-8"),
+        ("GTK_THEME", "Adwaita:dark"),
+        ("LEADBENCH_TEST_OPEN_FILE", file.to_str().unwrap()),
+    ];
+    let app = App::launch(&db, dir.path(), &env);
+    app.set_window_size(1440, 960);
+    app.click("[data-testid=import-csv]");
+    app.click("[data-testid=import-choose]");
+    app.click("[data-testid=import-next]");
+    app.wait_for_text("[data-testid=import-ambiguous]", |text| {
+        text.contains("Welke datumvolgorde gebruikt dit bestand?")
+    });
+    assert_eq!(target_of(&app, "e-mail"), "field:email");
+    assert_eq!(target_of(&app, "eerste contact"), "field:created_at");
+    app.screenshot("import-ambiguous-nl");
+
+    app.click("[data-testid=import-date-dmy]");
+    app.wait_for_text("[data-testid=import-mapping]", |text| {
+        text.contains("Datums, dag eerst")
+    });
+    app.click("[data-testid=import-next]");
+    app.click("[data-testid=import-next]");
+    wait_for_count(&app, "created", 2, ".");
+    wait_for_count(&app, "rejected", 1, ".");
+    app.wait_for_text("[data-testid=import-rejected]", |text| {
+        text.contains("Geen geldig e-mailadres")
+    });
+    app.screenshot("import-rejected-nl");
+}

@@ -4,6 +4,9 @@ import { getCurrentWebview } from '@tauri-apps/api/webview';
 import { app } from './app.svelte';
 import { wizard } from './importWizard.svelte';
 
+// NOTE: WebDriver cannot drop a native file on the window, so the
+// end-to-end tests open files through the dialog and this path is
+// checked by hand only.
 /** Starts listening for dropped files; returns the function that stops it. */
 export async function listenForDroppedFiles(): Promise<() => void> {
   try {
