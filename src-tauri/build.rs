@@ -26,6 +26,19 @@ fn main() {
         "campaign_save",
         "campaign_delete",
         "campaign_import_spend",
+        // Import wizard, import history and export.
+        "import_pick_file",
+        "import_inspect",
+        "import_start",
+        "import_status",
+        "import_cancel",
+        "import_save_errors",
+        "import_history",
+        "import_undo",
+        "import_mappings",
+        "import_save_mapping",
+        "import_delete_mapping",
+        "export_leads",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("failed to read tauri.conf.json or the capability files");

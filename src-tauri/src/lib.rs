@@ -5,6 +5,7 @@ mod board;
 mod campaigns;
 mod commands;
 mod dialogs;
+mod import;
 mod kpi;
 mod logging;
 mod state;
@@ -15,6 +16,7 @@ use tauri::Manager;
 pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .manage(leadbench::import::ImportJob::default())
         .setup(|app| {
             let log_dir = app.path().app_log_dir()?;
             logging::init(&log_dir);
@@ -47,6 +49,19 @@ pub fn run() {
             campaigns::campaign_save,
             campaigns::campaign_delete,
             campaigns::campaign_import_spend,
+            // Import wizard, import history and export.
+            import::import_pick_file,
+            import::import_inspect,
+            import::import_start,
+            import::import_status,
+            import::import_cancel,
+            import::import_save_errors,
+            import::import_history,
+            import::import_undo,
+            import::import_mappings,
+            import::import_save_mapping,
+            import::import_delete_mapping,
+            import::export_leads,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|error| {

@@ -30,6 +30,17 @@ import type { DecimalMark } from './bindings/DecimalMark';
 import type { LeadDrill } from './bindings/LeadDrill';
 import type { SheetRequest } from './bindings/SheetRequest';
 import type { SpendImport } from './bindings/SpendImport';
+// Import wizard, import history and export.
+import type { ColumnChoice } from './bindings/ColumnChoice';
+import type { ExportOptions } from './bindings/ExportOptions';
+import type { ExportSummary } from './bindings/ExportSummary';
+import type { ImportKind } from './bindings/ImportKind';
+import type { ImportRecord } from './bindings/ImportRecord';
+import type { ImportRequest } from './bindings/ImportRequest';
+import type { Inspection } from './bindings/Inspection';
+import type { JobStatus } from './bindings/JobStatus';
+import type { SavedMapping } from './bindings/SavedMapping';
+import type { UndoReport } from './bindings/UndoReport';
 
 interface Commands {
   app_info: { args: Record<string, never>; result: AppInfo };
@@ -56,6 +67,19 @@ interface Commands {
   campaign_save: { args: { id: number | null; input: CampaignInput }; result: Campaign };
   campaign_delete: { args: { id: number }; result: null };
   campaign_import_spend: { args: { title: string; fallback: DecimalMark }; result: SpendImport | null };
+  // Import wizard, import history and export.
+  import_pick_file: { args: { title: string }; result: string | null };
+  import_inspect: { args: { request: ImportRequest }; result: Inspection };
+  import_start: { args: { request: ImportRequest }; result: null };
+  import_status: { args: Record<string, never>; result: JobStatus };
+  import_cancel: { args: Record<string, never>; result: null };
+  import_save_errors: { args: { title: string }; result: string | null };
+  import_history: { args: Record<string, never>; result: ImportRecord[] };
+  import_undo: { args: { id: number }; result: UndoReport };
+  import_mappings: { args: Record<string, never>; result: SavedMapping[] };
+  import_save_mapping: { args: { name: string; kind: ImportKind; choices: ColumnChoice[] }; result: null };
+  import_delete_mapping: { args: { name: string }; result: null };
+  export_leads: { args: { title: string; options: ExportOptions }; result: ExportSummary | null };
 }
 
 /** An error returned by a command, with its kind and English detail. */

@@ -5,9 +5,26 @@ import type { AppInfo } from './bindings/AppInfo';
 import type { Settings } from './bindings/Settings';
 import { i18n, t, type MessageKey } from './i18n/index.svelte';
 
-export type Screen = 'pipeline' | 'leads' | 'scoring' | 'nurture' | 'dashboard' | 'campaigns' | 'settings';
+export type Screen =
+  | 'pipeline'
+  | 'leads'
+  | 'import'
+  | 'scoring'
+  | 'nurture'
+  | 'dashboard'
+  | 'campaigns'
+  | 'settings';
 
-export const screens: Screen[] = ['pipeline', 'leads', 'scoring', 'nurture', 'dashboard', 'campaigns', 'settings'];
+export const screens: Screen[] = [
+  'pipeline',
+  'leads',
+  'import',
+  'scoring',
+  'nurture',
+  'dashboard',
+  'campaigns',
+  'settings',
+];
 
 export interface ShownError {
   kind: string;

@@ -132,6 +132,7 @@ pub(super) fn insert_stage_change(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct ImportRecord {
+    #[ts(type = "number")]
     pub id: i64,
     pub kind: ImportKind,
     pub file_name: String,
@@ -199,10 +200,30 @@ pub fn list(conn: &Connection) -> Result<Vec<ImportRecord>> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct UndoConflict {
+    #[ts(type = "number")]
     pub lead_id: i64,
     /// E-mail address or external id.
     pub lead: String,
+    pub kind: ConflictKind,
+    /// The later import that changed the lead, for [`ConflictKind::LaterImport`].
+    #[ts(type = "number | null")]
+    pub later_import: Option<i64>,
+    /// English explanation with the fix.
     pub reason: String,
+}
+
+/// Kind of change that stops an undo, so the app can show a translated text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ConflictKind {
+    /// A later import changed the lead; undo that import first.
+    LaterImport,
+    StageChanged,
+    NewActivity,
+    NewDeal,
+    /// A person (or another command) edited the lead.
+    Edited,
 }
 
 /// Outcome of [`undo`]: the counts of what it removed, or the conflicts
@@ -210,6 +231,7 @@ pub struct UndoConflict {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct UndoReport {
+    #[ts(type = "number")]
     pub import_id: i64,
     /// False when conflicts stopped the undo; nothing was changed then.
     pub undone: bool,
@@ -304,19 +326,25 @@ fn find_conflicts(
     imported_at: i64,
     last_ids: [i64; 3],
 ) -> Result<Vec<UndoConflict>> {
-    let mut found: BTreeMap<i64, String> = BTreeMap::new();
-    let mut collect =
-        |sql: &str, args: &[&dyn rusqlite::ToSql], reason: &dyn Fn(i64) -> String| -> Result<()> {
-            let mut stmt = tx.prepare(sql)?;
-            let rows = stmt.query_map(args, |row| {
-                Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?))
-            })?;
-            for row in rows {
-                let (lead_id, detail) = row?;
-                found.entry(lead_id).or_insert_with(|| reason(detail));
-            }
-            Ok(())
-        };
+    let mut found: BTreeMap<i64, (ConflictKind, Option<i64>, String)> = BTreeMap::new();
+    let mut collect = |sql: &str,
+                       args: &[&dyn rusqlite::ToSql],
+                       kind: ConflictKind,
+                       reason: &dyn Fn(i64) -> String|
+     -> Result<()> {
+        let mut stmt = tx.prepare(sql)?;
+        let rows = stmt.query_map(args, |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?))
+        })?;
+        for row in rows {
+            let (lead_id, detail) = row?;
+            let later = (kind == ConflictKind::LaterImport).then_some(detail);
+            found
+                .entry(lead_id)
+                .or_insert_with(|| (kind, later, reason(detail)));
+        }
+        Ok(())
+    };
 
     collect(
         &format!(
@@ -324,16 +352,33 @@ fn find_conflicts(
              WHERE c.import_id > ?1 AND i.undone_at IS NULL AND c.lead_id IN {TOUCHED}"
         ),
         &[&import_id],
+        ConflictKind::LaterImport,
         &|later| format!("changed by the later import {later}; undo that one first"),
     )?;
-    for (table, last_id, what) in [
-        ("stage_changes", last_ids[1], "its stage changed"),
-        ("events", last_ids[0], "it has new activity"),
-        ("deals", last_ids[2], "it has a new deal"),
+    for (table, last_id, kind, what) in [
+        (
+            "stage_changes",
+            last_ids[1],
+            ConflictKind::StageChanged,
+            "its stage changed",
+        ),
+        (
+            "events",
+            last_ids[0],
+            ConflictKind::NewActivity,
+            "it has new activity",
+        ),
+        (
+            "deals",
+            last_ids[2],
+            ConflictKind::NewDeal,
+            "it has a new deal",
+        ),
     ] {
         collect(
             &format!("SELECT lead_id, id FROM {table} WHERE id > ?2 AND lead_id IN {TOUCHED}"),
             &[&import_id, &last_id],
+            kind,
             &|_| format!("{what} after the import"),
         )?;
     }
@@ -343,6 +388,7 @@ fn find_conflicts(
              WHERE c.import_id = ?1 AND {LEAD_SNAPSHOT} <> c.after"
         ),
         &[&import_id],
+        ConflictKind::Edited,
         &|_| "edited after the import".to_owned(),
     )?;
     // NOTE: a change made within the same second as the import is not seen
@@ -350,11 +396,12 @@ fn find_conflicts(
     collect(
         "SELECT id, 0 FROM leads WHERE import_id = ?1 AND updated_at > ?2",
         &[&import_id, &imported_at],
+        ConflictKind::Edited,
         &|_| "edited after the import".to_owned(),
     )?;
 
     let mut conflicts = Vec::with_capacity(found.len());
-    for (lead_id, reason) in found {
+    for (lead_id, (kind, later_import, reason)) in found {
         let lead: String = tx.query_row(
             "SELECT COALESCE(email, external_id, '') FROM leads WHERE id = ?1",
             [lead_id],
@@ -363,6 +410,8 @@ fn find_conflicts(
         conflicts.push(UndoConflict {
             lead_id,
             lead,
+            kind,
+            later_import,
             reason,
         });
     }

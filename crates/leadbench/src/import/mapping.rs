@@ -124,6 +124,22 @@ impl Field {
         }
     }
 
+    /// Returns the group the wizard lists this field under.
+    pub fn group(self) -> FieldGroup {
+        match self {
+            Field::Company
+            | Field::Domain
+            | Field::Industry
+            | Field::CompanySize
+            | Field::Country => FieldGroup::Account,
+            Field::WonAt | Field::LostAt | Field::LostReason | Field::Value | Field::Currency => {
+                FieldGroup::Deal
+            }
+            Field::EventType | Field::OccurredAt | Field::EventId => FieldGroup::Event,
+            _ => FieldGroup::Lead,
+        }
+    }
+
     /// Normalised header names that map to this field automatically.
     fn synonyms(self) -> &'static [&'static str] {
         match self {
@@ -376,6 +392,41 @@ impl FromStr for Field {
                 Error::invalid("field", text, format!("use one of {}", names.join(", ")))
             })
     }
+}
+
+/// Group of a field in the wizard's column menu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum FieldGroup {
+    /// The person: name, e-mail, source, stage, ...
+    Lead,
+    /// The person's company.
+    Account,
+    /// A won or lost deal.
+    Deal,
+    /// A behaviour event.
+    Event,
+}
+
+/// A field a file can fill, as offered in the wizard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct FieldOption {
+    pub field: Field,
+    pub group: FieldGroup,
+}
+
+/// Returns the fields a file of `kind` can fill, in the wizard's order.
+pub fn field_options(kind: ImportKind) -> Vec<FieldOption> {
+    Field::ALL
+        .into_iter()
+        .filter(|field| field.fits(kind))
+        .map(|field| FieldOption {
+            field,
+            group: field.group(),
+        })
+        .collect()
 }
 
 /// Target of a column: a field, a custom field or nothing.

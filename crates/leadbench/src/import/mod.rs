@@ -16,12 +16,14 @@
 //! Modules: [`detect`] (encoding, delimiter, header), [`parse`] (cell
 //! values), [`mapping`] (columns to fields), `plan` (the first pass),
 //! `leads`, `outcomes` and `activity` (writing rows), [`history`] (import
-//! records and undo).
+//! records and undo), [`job`] (an import on a background thread).
 
 mod activity;
 pub mod cli;
 pub mod detect;
 pub mod history;
+mod indexes;
+pub mod job;
 mod leads;
 pub mod mapping;
 mod outcomes;
@@ -39,6 +41,7 @@ use ts_rs::TS;
 
 pub use detect::{Detection, FileFormat, FormatOverrides};
 pub use history::{undo, ImportRecord, UndoReport};
+pub use job::{ImportJob, JobState, JobStatus};
 pub use mapping::{ColumnChoice, Field, Target};
 pub use parse::{DateDecision, DateOrder, DecimalMark, MoneyDecision};
 pub use plan::{inspect, inspect_with, ColumnPlan, Inspection};
@@ -274,6 +277,7 @@ pub struct UnknownEventType {
 #[ts(export)]
 pub struct ImportReport {
     /// Id in the import history; null for a dry run.
+    #[ts(type = "number | null")]
     pub import_id: Option<i64>,
     pub kind: ImportKind,
     pub dry_run: bool,
@@ -418,6 +422,11 @@ fn write_all(
         ..ImportReport::default()
     };
 
+    // A leads import writes one lead and one stage change per row.
+    let deferred = match request.kind {
+        ImportKind::Leads => indexes::defer(&tx, &["leads", "stage_changes"], plan.rows)?,
+        ImportKind::Outcomes | ImportKind::Activity => Vec::new(),
+    };
     let context = plan::Context::new(&tx, request, plan, import_id, now)?;
     let mut writer: Box<dyn RowWriter + '_> = match request.kind {
         ImportKind::Leads => Box::new(leads::LeadWriter::new(&tx, context)?),
@@ -461,6 +470,7 @@ fn write_all(
     }
     writer.finish(&tx, &mut report)?;
     drop(writer);
+    indexes::restore(&tx, &deferred)?;
     control.check(&Progress {
         phase: Phase::Importing,
         rows_done,

@@ -47,6 +47,8 @@ pub struct Inspection {
     /// Choices the caller must make before importing, such as the order of
     /// an ambiguous date column. Empty when the import can run.
     pub problems: Vec<String>,
+    /// The fields a file of this kind can fill.
+    pub fields: Vec<mapping::FieldOption>,
 }
 
 /// Reads the whole file once and returns how [`super::run`] would read it.
@@ -80,6 +82,7 @@ pub fn inspect_with(
         preview: plan.preview,
         rows: plan.rows,
         problems: plan.problems,
+        fields: mapping::field_options(request.kind),
     })
 }
 

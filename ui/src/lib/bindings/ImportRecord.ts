@@ -5,7 +5,7 @@ import type { ImportKind } from "./ImportKind";
 /**
  * One entry of the import history.
  */
-export type ImportRecord = { id: bigint, kind: ImportKind, file_name: string, 
+export type ImportRecord = { id: number, kind: ImportKind, file_name: string, 
 /**
  * UTC, RFC 3339.
  */

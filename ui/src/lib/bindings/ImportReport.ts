@@ -14,7 +14,7 @@ export type ImportReport = {
 /**
  * Id in the import history; null for a dry run.
  */
-import_id: bigint | null, kind: ImportKind, dry_run: boolean, created: number, updated: number, skipped: number, rejected: number, warnings: Array<ImportWarning>, 
+import_id: number | null, kind: ImportKind, dry_run: boolean, created: number, updated: number, skipped: number, rejected: number, warnings: Array<ImportWarning>, 
 /**
  * Every rejected row, in file order.
  */

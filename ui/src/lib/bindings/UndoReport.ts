@@ -5,7 +5,7 @@ import type { UndoConflict } from "./UndoConflict";
  * Outcome of [`undo`]: the counts of what it removed, or the conflicts
  * that stopped it.
  */
-export type UndoReport = { import_id: bigint, 
+export type UndoReport = { import_id: number, 
 /**
  * False when conflicts stopped the undo; nothing was changed then.
  */
