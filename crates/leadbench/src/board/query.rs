@@ -211,12 +211,9 @@ pub fn summary(
 ) -> Result<Vec<ColumnSummary>> {
     let flags = flag_sql(config, now);
     let mut args = Vec::new();
-    let conditions = filter_sql(filter, &flags, &mut args);
-    let where_clause = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
-    };
+    let mut conditions = vec!["l.forgotten_at IS NULL".to_owned()];
+    conditions.extend(filter_sql(filter, &flags, &mut args));
+    let where_clause = format!("WHERE {}", conditions.join(" AND "));
     let sql = format!(
         "SELECT l.stage, COUNT(*) FROM leads l {} {where_clause} GROUP BY l.stage",
         accounts_join(filter)
@@ -257,7 +254,10 @@ pub fn column(
     }
     let flags = flag_sql(config, now);
     let mut args = vec![Value::Text(query.stage.as_str().to_owned())];
-    let mut conditions = vec!["l.stage = ?1".to_owned()];
+    let mut conditions = vec![
+        "l.stage = ?1".to_owned(),
+        "l.forgotten_at IS NULL".to_owned(),
+    ];
     conditions.extend(filter_sql(&query.filter, &flags, &mut args));
     let where_clause = conditions.join(" AND ");
 
@@ -352,7 +352,7 @@ pub fn facets(conn: &Connection) -> Result<BoardFacets> {
     Ok(BoardFacets {
         owners: list(
             "SELECT name FROM owners WHERE active = 1
-             UNION SELECT DISTINCT owner FROM leads WHERE owner IS NOT NULL AND owner <> ''
+             UNION SELECT DISTINCT owner FROM leads WHERE owner IS NOT NULL AND owner <> '' AND forgotten_at IS NULL
              ORDER BY 1 COLLATE NOCASE",
         )?,
         channels: list(

@@ -18,6 +18,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0004_kpi_indexes.sql"),
     include_str!("sql/0005_imports.sql"),
     include_str!("sql/0006_scoring.sql"),
+    // Lead detail panel: buying roles and erased leads.
+    include_str!("sql/0007_lead_detail.sql"),
 ];
 
 /// The schema version this build of Leadbench writes.
