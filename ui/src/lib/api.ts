@@ -20,6 +20,15 @@ import type { ErrorPayload } from './bindings/ErrorPayload';
 import type { LeadPage } from './bindings/LeadPage';
 import type { LeadQuery } from './bindings/LeadQuery';
 import type { Settings } from './bindings/Settings';
+// Lead panel, bulk actions, owners and board settings.
+import type { ActivityRequest } from './bindings/ActivityRequest';
+import type { Assignment } from './bindings/Assignment';
+import type { ForgetSummary } from './bindings/ForgetSummary';
+import type { LeadDetail } from './bindings/LeadDetail';
+import type { LeadFields } from './bindings/LeadFields';
+import type { ManualEnrolResult } from './bindings/ManualEnrolResult';
+import type { Owner } from './bindings/Owner';
+import type { SequenceSummary } from './bindings/SequenceSummary';
 
 interface Commands {
   app_info: { args: Record<string, never>; result: AppInfo };
@@ -37,6 +46,24 @@ interface Commands {
   reorder_column: { args: { stage: Stage; ids: number[] }; result: null };
   kpi_report: { args: { request: KpiRequest }; result: KpiReport };
   kpi_chart: { args: { request: ChartRequest }; result: string };
+  // Lead panel, bulk actions, owners and board settings.
+  lead_detail: { args: { id: number }; result: LeadDetail };
+  update_lead: { args: { id: number; fields: LeadFields }; result: LeadDetail };
+  log_activity: { args: { request: ActivityRequest }; result: LeadDetail };
+  assign_owner: { args: { ids: number[]; owner: string | null }; result: number };
+  unpin_lead: { args: { id: number }; result: LeadDetail };
+  forget_leads: { args: { ids: number[] }; result: ForgetSummary };
+  move_leads: { args: { ids: number[]; request: MoveRequest }; result: MoveReceipt[] };
+  undo_moves: { args: { receipts: MoveReceipt[] }; result: null };
+  list_owners: { args: Record<string, never>; result: Owner[] };
+  add_owner: { args: { name: string }; result: number };
+  rename_owner: { args: { id: number; name: string }; result: null };
+  set_owner_active: { args: { id: number; active: boolean }; result: null };
+  board_assignment: { args: Record<string, never>; result: Assignment };
+  save_assignment: { args: { assignment: Assignment }; result: null };
+  save_board_config: { args: { config: BoardConfig }; result: BoardConfig };
+  board_sequences: { args: Record<string, never>; result: SequenceSummary[] };
+  board_enrol: { args: { sequenceId: number; ids: number[] }; result: ManualEnrolResult };
 }
 
 /** An error returned by a command, with its kind and English detail. */

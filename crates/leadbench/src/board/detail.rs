@@ -99,6 +99,10 @@ pub struct LeadDetail {
     pub role: BuyingRole,
     pub stage: Stage,
     pub pinned: bool,
+    /// Stored score, as the board shows it. The explanation's score is
+    /// computed for now and differs when decay has lowered it since the
+    /// last recalculation.
+    pub score: f64,
     pub owner: Option<String>,
     pub channel: Option<String>,
     pub campaign: Option<String>,
@@ -118,7 +122,7 @@ pub fn lead_detail(conn: &Connection, lead_id: i64, now: i64) -> Result<LeadDeta
                 l.first_name, l.last_name, l.email, l.phone, l.job_title, l.buying_role,
                 a.name, a.domain, a.industry, a.size_band, a.country,
                 l.stage, l.pinned, l.owner, l.source, c.name, l.created_at, l.stage_changed_at,
-                l.account_id
+                l.account_id, l.score
          FROM leads l
          LEFT JOIN accounts a ON a.id = l.account_id
          LEFT JOIN campaigns c ON c.id = l.campaign_id
@@ -147,10 +151,12 @@ pub fn lead_detail(conn: &Connection, lead_id: i64, now: i64) -> Result<LeadDeta
                 (row.get(15)?, row.get(16)?, row.get(17)?),
                 (row.get::<_, i64>(18)?, row.get::<_, i64>(19)?),
                 row.get::<_, Option<i64>>(20)?,
+                row.get::<_, f64>(21)?,
             ))
         })
         .optional()?;
-    let Some((title, external_id, fields, (stage, pinned), people, times, account)) = found else {
+    let Some((title, external_id, fields, (stage, pinned), people, times, account, score)) = found
+    else {
         return Err(Error::NotFound {
             what: "lead".to_owned(),
             id: lead_id.to_string(),
@@ -168,6 +174,7 @@ pub fn lead_detail(conn: &Connection, lead_id: i64, now: i64) -> Result<LeadDeta
         role,
         stage,
         pinned,
+        score,
         owner,
         channel,
         campaign,

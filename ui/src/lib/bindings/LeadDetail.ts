@@ -17,7 +17,13 @@ title: string, external_id: string | null, fields: LeadFields,
 /**
  * Role shown in the panel: the stored one, else the inferred one.
  */
-role: BuyingRole, stage: Stage, pinned: boolean, owner: string | null, channel: string | null, campaign: string | null, 
+role: BuyingRole, stage: Stage, pinned: boolean, 
+/**
+ * Stored score, as the board shows it. The explanation's score is
+ * computed for now and differs when decay has lowered it since the
+ * last recalculation.
+ */
+score: number, owner: string | null, channel: string | null, campaign: string | null, 
 /**
  * UTC, RFC 3339.
  */
