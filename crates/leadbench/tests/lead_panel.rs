@@ -506,3 +506,25 @@ fn forget_erases_every_trace() {
     assert!(board::forget_leads(&mut f.db, &[lead], NOW).is_err());
     assert!(board::lead_detail(f.db.conn(), other, NOW).is_ok());
 }
+
+#[test]
+fn long_external_id_title_is_cut() {
+    let f = fixture();
+    f.db.conn()
+        .execute(
+            "INSERT INTO leads (external_id, stage, stage_changed_at, created_at, updated_at)
+             VALUES ('dac32acd4db4c29c230538b72f8dd87d', 'mql', ?1, ?1, ?1), ('CRM-1234', 'mql', ?1, ?1, ?1)",
+            [NOW],
+        )
+        .unwrap();
+    let titles: Vec<String> = (1..=2)
+        .map(|id| board::lead_detail(f.db.conn(), id, NOW).unwrap().title)
+        .collect();
+
+    assert_eq!(titles, vec!["dac32acd4d…", "CRM-1234"]);
+    let detail = board::lead_detail(f.db.conn(), 1, NOW).unwrap();
+    assert_eq!(
+        detail.external_id.as_deref(),
+        Some("dac32acd4db4c29c230538b72f8dd87d")
+    );
+}

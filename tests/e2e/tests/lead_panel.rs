@@ -41,7 +41,8 @@ fn olist(name: &str) -> PathBuf {
     .join(name)
 }
 
-/// Imports the Olist MQLs and their closed deals with the library import.
+/// Imports the Olist MQLs and their closed deals with the library import,
+/// then scores them with the stored rules.
 fn olist_database(path: &Path) {
     let mut db = Database::open(path).unwrap();
     let leads = ImportRequest {
@@ -57,6 +58,7 @@ fn olist_database(path: &Path) {
         ..ImportRequest::default()
     };
     leadbench::import::run(&mut db, &deals, &mut Control::default()).unwrap();
+    leadbench::scoring::recompute(&mut db, leadbench::time::now()).unwrap();
 }
 
 fn query_i64(db: &Path, sql: &str, lead: i64) -> i64 {
@@ -97,9 +99,7 @@ fn first_card(app: &App, stage: &str) -> i64 {
 
 fn open_lead(app: &App, lead: i64) {
     app.click(&card(lead));
-    app.wait_for(&format!(
-        "[data-testid=lead-panel] [data-testid=lead-title]"
-    ));
+    app.wait_for("[data-testid=lead-panel] [data-testid=lead-title]");
 }
 
 /// Returns every table and column whose text contains `needle`.
@@ -188,7 +188,7 @@ fn lead_panel_logs_edits_moves_and_erases() {
         calls_before + 1
     );
 
-    // Edit a field: an invalid e-mail blocks saving; a new job title is stored.
+    // Edit a field: an invalid e-mail blocks saving, and a new job title is stored.
     app.click("[data-testid=lead-tab-details]");
     app.script(
         "const input = document.querySelector('[data-testid=field-email]');
@@ -307,7 +307,7 @@ fn lead_opens_from_leads_table() {
     app.wait_for("[data-testid=lead-panel] [data-testid=lead-title]");
     app.screenshot("lead-panel-table-nl");
 
-    // Assign an owner from the panel; the table row and the database follow.
+    // Assign an owner from the panel, and the database follows.
     app.select("[data-testid=lead-owner]", "Grace Walker");
     wait_for_db(
         &db,
@@ -473,7 +473,7 @@ fn twenty_thousand_card_column_scrolls() {
             continue;
         }
 
-        // Jump to the middle and the end of the 20,000-card column; the
+        // Jump to the middle and the end of the 20,000-card column. The
         // cards there render, and the page keeps a bounded number of nodes.
         app.screenshot("board-20000-top-en");
         for (label, fraction) in [("middle", 0.5), ("end", 1.0)] {
@@ -534,7 +534,7 @@ fn twenty_thousand_card_column_scrolls() {
             app.screenshot(&format!("board-20000-{label}-en"));
         }
     }
-    // Printed for BENCHMARKS.md; timings are recorded, not asserted.
+    // Printed for BENCHMARKS.md. The timings are recorded, not asserted.
     for line in report {
         eprintln!("{line}");
     }

@@ -53,7 +53,7 @@ pub struct GroupContact {
     pub score: f64,
 }
 
-/// What a timeline entry records.
+/// Kind of a timeline entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
@@ -78,7 +78,7 @@ pub struct TimelineEntry {
     pub label: String,
     pub from_stage: Option<Stage>,
     pub to_stage: Option<Stage>,
-    /// Who made the change or logged the activity.
+    /// Person or process that made the change or logged the activity.
     pub actor: Option<String>,
     pub outcome: Option<String>,
     /// Note, activity text, page or e-mail subject.
@@ -118,7 +118,7 @@ pub struct LeadDetail {
 /// the lead does not exist or its personal data was erased.
 pub fn lead_detail(conn: &Connection, lead_id: i64, now: i64) -> Result<LeadDetail> {
     let sql = format!(
-        "SELECT COALESCE({NAME_SQL}, a.name, l.external_id, '#' || l.id), l.external_id,
+        "SELECT {title}, l.external_id,
                 l.first_name, l.last_name, l.email, l.phone, l.job_title, l.buying_role,
                 a.name, a.domain, a.industry, a.size_band, a.country,
                 l.stage, l.pinned, l.owner, l.source, c.name, l.created_at, l.stage_changed_at,
@@ -126,7 +126,8 @@ pub fn lead_detail(conn: &Connection, lead_id: i64, now: i64) -> Result<LeadDeta
          FROM leads l
          LEFT JOIN accounts a ON a.id = l.account_id
          LEFT JOIN campaigns c ON c.id = l.campaign_id
-         WHERE l.id = ?1 AND l.forgotten_at IS NULL"
+         WHERE l.id = ?1 AND l.forgotten_at IS NULL",
+        title = super::query::title_sql()
     );
     let found = conn
         .query_row(&sql, [lead_id], |row| {

@@ -18,7 +18,7 @@ pub const MAX_ACTIVITY_TEXT: usize = 5_000;
 /// Longest accepted name or other short field, in characters.
 const MAX_FIELD: usize = 200;
 
-/// Kind of activity a person logs on a lead; each becomes an event of the
+/// Kind of activity a person logs on a lead. Each becomes an event of the
 /// same name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -49,7 +49,7 @@ pub struct ActivityRequest {
     #[ts(type = "number")]
     pub lead_id: i64,
     pub kind: ActivityKind,
-    /// When it happened (`YYYY-MM-DD` or RFC 3339); default now.
+    /// Moment it happened (`YYYY-MM-DD` or RFC 3339), or now when missing.
     pub occurred_at: Option<String>,
     /// Short result, such as "connected" or "no answer".
     pub outcome: Option<String>,
@@ -59,8 +59,8 @@ pub struct ActivityRequest {
 }
 
 /// Validates and stores `fields` on the lead and its account, then
-/// re-scores the lead. A company name without an account creates one; an
-/// empty company name detaches the lead from its account. Account fields
+/// re-scores the lead. A company name without an account creates one, and
+/// an empty company name detaches the lead from its account. Account fields
 /// are shared by every contact at that account.
 pub fn update_lead(db: &mut Database, lead_id: i64, fields: &LeadFields, now: i64) -> Result<()> {
     let fields = clean_fields(fields)?;

@@ -15,7 +15,7 @@ use super::edit::live_lead_account;
 use crate::error::Result;
 use crate::Database;
 
-/// What erasing leads removed.
+/// Counts of what erasing leads removed.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct ForgetSummary {

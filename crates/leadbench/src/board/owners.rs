@@ -22,7 +22,7 @@ pub struct Owner {
     pub leads: u32,
 }
 
-/// How new SQLs get an owner.
+/// Method that gives new SQLs an owner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
@@ -86,15 +86,15 @@ fn clean_name(name: &str) -> Result<&str> {
     Ok(name)
 }
 
-/// Adds an active owner; fails when the name (in any case) is taken.
+/// Adds an active owner. Fails when another owner has the name in any case.
 pub fn add_owner(db: &mut Database, name: &str) -> Result<i64> {
     let name = clean_name(name)?;
     let tx = db.write()?;
-    let taken: bool = tx
+    let exists: bool = tx
         .query_row("SELECT 1 FROM owners WHERE name = ?1", [name], |_| Ok(true))
         .optional()?
         .unwrap_or(false);
-    if taken {
+    if exists {
         return Err(Error::invalid(
             "owner name",
             name,
@@ -136,6 +136,7 @@ pub fn rename_owner(db: &mut Database, id: i64, name: &str) -> Result<()> {
             "another owner already has this name",
         ));
     }
+
     tx.execute(
         "UPDATE owners SET name = ?2 WHERE id = ?1",
         params![id, name],
@@ -144,6 +145,7 @@ pub fn rename_owner(db: &mut Database, id: i64, name: &str) -> Result<()> {
         "UPDATE leads SET owner = ?2 WHERE owner = ?1",
         params![old, name],
     )?;
+
     let mut assignment = load_assignment(&tx)?;
     for slot in assignment.rotation.iter_mut() {
         if *slot == old {

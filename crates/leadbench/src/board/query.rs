@@ -12,6 +12,18 @@ use crate::model::Stage;
 use crate::time::to_rfc3339;
 
 const DAY: i64 = 86_400;
+
+/// Returns the SQL of a card's title: the lead's name, else its company,
+/// else its external id (ids over 16 characters, such as hashes, cut to
+/// their first 10), else its row id.
+pub(crate) fn title_sql() -> String {
+    format!(
+        "COALESCE({NAME_SQL}, a.name,
+                  CASE WHEN length(l.external_id) > 16 THEN substr(l.external_id, 1, 10) || '…'
+                       ELSE l.external_id END,
+                  '#' || l.id)"
+    )
+}
 /// Largest number of cards one request may read.
 pub const MAX_CARDS: u32 = 500;
 
@@ -292,7 +304,7 @@ pub fn column(
         format!("l.id IN ({ids}) DESC, {order}")
     };
     let sql = format!(
-        "SELECT l.id, COALESCE({NAME_SQL}, a.name, l.external_id, '#' || l.id), a.name, l.score, l.source,
+        "SELECT l.id, {title}, a.name, l.score, l.source,
                 l.owner, l.stage, l.pinned, l.stage_changed_at, {last}, {rotting}, {sla}
          FROM leads l LEFT JOIN accounts a ON a.id = l.account_id
          WHERE {where_clause}
@@ -300,6 +312,7 @@ pub fn column(
          LIMIT {} OFFSET {}",
         query.limit,
         query.offset,
+        title = title_sql(),
         last = flags.last_activity,
         rotting = flags.rotting,
         sla = flags.sla_overdue,
