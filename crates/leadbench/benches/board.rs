@@ -163,16 +163,18 @@ fn lead_panel(db: &mut Database, now: i64) {
         "open a lead (fields, buying group, timeline, score explanation; {events} events): {}",
         ms(detail)
     );
-    let mut baseline_stmt = db
-        .conn()
-        .prepare("SELECT type, occurred_at, properties FROM events WHERE lead_id = ?1 ORDER BY occurred_at DESC")
-        .expect("baseline statement");
-    let baseline = time(|| {
-        baseline_stmt
-            .query_map([lead], |row| row.get::<_, i64>(1))
-            .expect("baseline")
-            .count()
-    });
+    let baseline = {
+        let mut baseline_stmt = db
+            .conn()
+            .prepare("SELECT type, occurred_at, properties FROM events WHERE lead_id = ?1 ORDER BY occurred_at DESC")
+            .expect("baseline statement");
+        time(|| {
+            baseline_stmt
+                .query_map([lead], |row| row.get::<_, i64>(1))
+                .expect("baseline")
+                .count()
+        })
+    };
     println!(
         "raw SQLite baseline: the lead's events in time order: {}",
         ms(baseline)
