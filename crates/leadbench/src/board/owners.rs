@@ -230,6 +230,9 @@ fn write_assignment(conn: &Connection, assignment: &Assignment) -> Result<()> {
 
 /// Gives an SQL without an owner one by the assignment settings, inside
 /// the caller's transaction. Returns whether an owner was set.
+// NOTE: only board moves (single and bulk) call this. Leads that scoring
+// or an import moves to SQL stay unassigned until someone moves or assigns
+// them.
 pub(crate) fn auto_assign_in(tx: &Transaction<'_>, lead_id: i64) -> Result<bool> {
     let assignment = load_assignment(tx)?;
     if assignment.mode == AssignMode::Off {
