@@ -35,6 +35,7 @@ fn main() {
         "save_board_config",
         "board_sequences",
         "board_enrol",
+        "board_open",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("failed to read tauri.conf.json or the capability files");

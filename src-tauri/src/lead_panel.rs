@@ -2,8 +2,8 @@
 //! settings.
 
 use leadbench::board::{
-    self, ActivityRequest, Assignment, BoardConfig, ForgetSummary, LeadDetail, LeadFields,
-    MoveReceipt, MoveRequest, Owner,
+    self, ActivityRequest, Assignment, BoardConfig, BoardFilter, BoardSnapshot, CardSort,
+    ForgetSummary, LeadDetail, LeadFields, MoveReceipt, MoveRequest, Owner,
 };
 use leadbench::nurture::actions::ManualEnrolResult;
 use leadbench::nurture::model::SequenceSummary;
@@ -13,6 +13,22 @@ use tauri::State;
 use crate::board::actor;
 use crate::commands::{with_db, CommandResult};
 use crate::state::AppState;
+
+/// Returns the column headers and the first screen of every column.
+#[tauri::command]
+pub async fn board_open(
+    state: State<'_, AppState>,
+    filter: BoardFilter,
+    sort: CardSort,
+    limit: u32,
+    first_ids: Vec<i64>,
+) -> CommandResult<BoardSnapshot> {
+    with_db(&state, move |db| {
+        let config = board::load_config(db.conn())?;
+        board::snapshot(db.conn(), &filter, sort, limit, &first_ids, &config, now())
+    })
+    .await
+}
 
 /// Returns everything the panel shows about one lead.
 #[tauri::command]

@@ -56,6 +56,7 @@ pub fn run() {
             lead_panel::save_board_config,
             lead_panel::board_sequences,
             lead_panel::board_enrol,
+            lead_panel::board_open,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|error| {

@@ -446,6 +446,26 @@ fn measure_board_open(app: &App, mql: u32) -> f64 {
     }
 }
 
+/// Returns the milliseconds one `command` call takes from the page,
+/// measured with performance.now() around the IPC call.
+fn measure_command(app: &App, command: &str, args: serde_json::Value) -> f64 {
+    app.script(
+        "window.commandMs = null;
+         const start = performance.now();
+         window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1])
+           .then(() => { window.commandMs = performance.now() - start; });",
+        json!([command, args]),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(ms) = app.script("return window.commandMs", json!([])).as_f64() {
+            return ms;
+        }
+        assert!(Instant::now() < deadline, "{command} never returned");
+        sleep(Duration::from_millis(20));
+    }
+}
+
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
@@ -468,6 +488,26 @@ fn twenty_thousand_card_column_scrolls() {
             "board open with {total} leads: median {:.0} ms, runs {:?}",
             median(runs.clone()),
             runs.iter().map(|ms| ms.round()).collect::<Vec<_>>()
+        ));
+        let open_args = json!({
+            "filter": {
+                "search": null, "owner": null, "channel": null, "campaign_id": null,
+                "min_score": null, "max_score": null, "only_rotting": false, "only_sla_overdue": false
+            },
+            "sort": "score",
+            "limit": 50,
+            "firstIds": []
+        });
+        let ipc: Vec<f64> = (0..5)
+            .map(|_| measure_command(&app, "board_open", open_args.clone()))
+            .collect();
+        let info: Vec<f64> = (0..5)
+            .map(|_| measure_command(&app, "app_info", json!({})))
+            .collect();
+        report.push(format!(
+            "  of which the board_open call: median {:.0} ms; a trivial app_info call: median {:.0} ms",
+            median(ipc),
+            median(info)
         ));
         if total < 100_000 {
             continue;

@@ -23,6 +23,8 @@ import type { Settings } from './bindings/Settings';
 // Lead panel, bulk actions, owners and board settings.
 import type { ActivityRequest } from './bindings/ActivityRequest';
 import type { Assignment } from './bindings/Assignment';
+import type { BoardSnapshot } from './bindings/BoardSnapshot';
+import type { CardSort } from './bindings/CardSort';
 import type { ForgetSummary } from './bindings/ForgetSummary';
 import type { LeadDetail } from './bindings/LeadDetail';
 import type { LeadFields } from './bindings/LeadFields';
@@ -64,6 +66,7 @@ interface Commands {
   save_board_config: { args: { config: BoardConfig }; result: BoardConfig };
   board_sequences: { args: Record<string, never>; result: SequenceSummary[] };
   board_enrol: { args: { sequenceId: number; ids: number[] }; result: ManualEnrolResult };
+  board_open: { args: { filter: BoardFilter; sort: CardSort; limit: number; firstIds: number[] }; result: BoardSnapshot };
 }
 
 /** An error returned by a command, with its kind and English detail. */

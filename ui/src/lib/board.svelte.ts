@@ -69,6 +69,8 @@ class BoardStore {
   config = $state<BoardConfig | null>(null);
   undoStack = $state<UndoEntry[]>([]);
   pendingMoves = $state(0);
+  /** True while `reloadAll` waits for its snapshot; columns then load no pages of their own. */
+  opening = $state(false);
   /** Leads moved since the filters last changed; their columns show them first. */
   recentIds = $state<number[]>([]);
 
@@ -90,18 +92,35 @@ class BoardStore {
 
   /** Reloads the counts and the first screen of every column. */
   async reloadAll(): Promise<void> {
-    // The counts and the columns are requested together: each column page
-    // carries its own total, and the summary adds the limits.
-    const columns = Promise.all(STAGES.map((stage) => this.reloadColumn(stage)));
+    // One request returns every header and first screen, so the board
+    // paints once with all columns filled.
+    const generations = STAGES.map((stage) => {
+      const state = this.columns[stage];
+      state.generation += 1;
+      return state.generation;
+    });
+    this.opening = true;
     try {
-      const summary = await call('board_summary', { filter: this.filter });
-      for (const column of summary) {
+      const snapshot = await call('board_open', {
+        filter: this.filter,
+        sort: this.sort,
+        limit: PAGE_SIZE,
+        firstIds: this.recentIds,
+      });
+      for (const column of snapshot.columns) {
         this.columns[column.stage].wipLimit = column.wip_limit;
       }
+      snapshot.pages.forEach((page, index) => {
+        const state = this.columns[page.stage];
+        if (generations[index] !== state.generation) return;
+        state.total = page.total;
+        state.pages = new Map([[0, page.cards]]);
+      });
     } catch (error) {
       app.fail(error);
+    } finally {
+      this.opening = false;
     }
-    await columns;
   }
 
   async reloadColumn(stage: Stage): Promise<void> {

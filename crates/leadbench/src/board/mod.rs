@@ -33,8 +33,8 @@ pub use owners::{
     AssignMode, Assignment, ChannelOwner, Owner,
 };
 pub use query::{
-    column, facets, summary, BoardFacets, BoardFilter, Card, CardSort, ColumnPage, ColumnQuery,
-    ColumnSummary,
+    column, facets, snapshot, summary, BoardFacets, BoardFilter, BoardSnapshot, Card, CardSort,
+    ColumnPage, ColumnQuery, ColumnSummary,
 };
 pub use roles::BuyingRole;
 

@@ -373,3 +373,42 @@ pub fn facets(conn: &Connection) -> Result<BoardFacets> {
         )?,
     })
 }
+
+/// Everything the board shows when it opens: the column headers and the
+/// first screen of every column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct BoardSnapshot {
+    pub columns: Vec<ColumnSummary>,
+    /// First pages in pipeline order, one per column.
+    pub pages: Vec<ColumnPage>,
+}
+
+/// Reads the column headers and the first `limit` cards of every column in
+/// one call, so opening the board costs one request instead of seven.
+pub fn snapshot(
+    conn: &Connection,
+    filter: &BoardFilter,
+    sort: CardSort,
+    limit: u32,
+    first_ids: &[i64],
+    config: &BoardConfig,
+    now: i64,
+) -> Result<BoardSnapshot> {
+    let columns = summary(conn, filter, config, now)?;
+    let pages = Stage::ALL
+        .iter()
+        .map(|stage| {
+            let query = ColumnQuery {
+                stage: *stage,
+                filter: filter.clone(),
+                sort,
+                offset: 0,
+                limit,
+                first_ids: first_ids.to_vec(),
+            };
+            column(conn, &query, config, now)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(BoardSnapshot { columns, pages })
+}

@@ -6,7 +6,7 @@ import type { ActivityKind } from "./ActivityKind";
  */
 export type ActivityRequest = { lead_id: number, kind: ActivityKind, 
 /**
- * When it happened (`YYYY-MM-DD` or RFC 3339); default now.
+ * Moment it happened (`YYYY-MM-DD` or RFC 3339), or now when missing.
  */
 occurred_at: string | null, 
 /**

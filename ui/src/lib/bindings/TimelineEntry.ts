@@ -15,7 +15,7 @@ at: string,
  */
 label: string, from_stage: Stage | null, to_stage: Stage | null, 
 /**
- * Who made the change or logged the activity.
+ * Person or process that made the change or logged the activity.
  */
 actor: string | null, outcome: string | null, 
 /**
