@@ -119,10 +119,14 @@ pub async fn undo_moves(
     with_db(&state, move |db| board::undo_moves(db, &receipts)).await
 }
 
-/// Returns the owners list.
+/// Returns the owners list, first adding the owners named on leads.
 #[tauri::command]
 pub async fn list_owners(state: State<'_, AppState>) -> CommandResult<Vec<Owner>> {
-    with_db(&state, |db| board::list_owners(db.conn())).await
+    with_db(&state, |db| {
+        board::sync_owners(db)?;
+        board::list_owners(db.conn())
+    })
+    .await
 }
 
 /// Adds an owner.

@@ -528,3 +528,23 @@ fn long_external_id_title_is_cut() {
         Some("dac32acd4db4c29c230538b72f8dd87d")
     );
 }
+
+#[test]
+fn sync_owners_adds_lead_owners() {
+    let mut f = fixture();
+    let lead = add_lead(&f, "Bas", "Baker", Stage::Mql, false);
+    board::assign_owner(&mut f.db, &[lead], Some("Grace"), NOW).unwrap();
+    f.db.conn()
+        .execute("UPDATE leads SET owner = ' Pieter ' WHERE id = ?1", [lead])
+        .unwrap();
+
+    let added = board::sync_owners(&mut f.db).unwrap();
+
+    assert_eq!(added, 1);
+    let names: Vec<String> = board::list_owners(f.db.conn())
+        .unwrap()
+        .into_iter()
+        .map(|owner| owner.name)
+        .collect();
+    assert_eq!(names, vec!["Grace", "Pieter"]);
+}

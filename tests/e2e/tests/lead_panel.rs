@@ -97,6 +97,14 @@ fn first_card(app: &App, stage: &str) -> i64 {
         .unwrap()
 }
 
+fn scroll_to(app: &App, css: &str) {
+    app.wait_for(css);
+    app.script(
+        "document.querySelector(arguments[0]).scrollIntoView({ block: 'center' })",
+        json!([css]),
+    );
+}
+
 fn open_lead(app: &App, lead: i64) {
     app.click(&card(lead));
     app.wait_for("[data-testid=lead-panel] [data-testid=lead-title]");
@@ -260,6 +268,38 @@ fn lead_panel_logs_edits_moves_and_erases() {
             1,
         );
     }
+
+    // Board settings: a new owner, round-robin assignment and a shorter SLA.
+    app.click("[data-testid=board-settings]");
+    app.wait_for("[data-testid=board-settings-dialog]");
+    scroll_to(&app, "[data-testid=new-owner]");
+    app.type_into("[data-testid=new-owner]", "Joris Bakker");
+    app.click("[data-testid=add-owner]");
+    app.wait_for_text("[data-testid=owners]", |t| t.contains("0 leads"));
+    // The dialog scrolls, so each control is scrolled into view first.
+    scroll_to(&app, "[data-testid=assign-round_robin]");
+    app.click("[data-testid=assign-round_robin]");
+    app.script(
+        "const input = document.querySelector('[data-testid=sla-hours]');
+         input.value = '8';
+         input.dispatchEvent(new Event('input', { bubbles: true }));",
+        json!([]),
+    );
+    app.screenshot("board-settings-en");
+    scroll_to(&app, "[data-testid=board-settings-save]");
+    app.click("[data-testid=board-settings-save]");
+    app.wait_for("[data-testid=notice]");
+    let settings: (String, String) = Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT (SELECT value FROM settings WHERE key = 'board'),
+                    (SELECT value FROM settings WHERE key = 'board_assignment')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(settings.0.contains("\"sla_hours\":8"), "{}", settings.0);
+    assert!(settings.1.contains("round_robin"), "{}", settings.1);
 
     // Erase the lead whose call was logged: nothing with its e-mail remains.
     // Its score changed with the call, so the board search finds it.

@@ -30,7 +30,7 @@ pub use forget::{forget_leads, ForgetSummary};
 pub use moves::{move_lead, reorder_column, undo_move, undo_moves, MoveReceipt, MoveRequest};
 pub use owners::{
     add_owner, list_owners, load_assignment, rename_owner, save_assignment, set_owner_active,
-    AssignMode, Assignment, ChannelOwner, Owner,
+    sync_owners, AssignMode, Assignment, ChannelOwner, Owner,
 };
 pub use query::{
     column, facets, snapshot, summary, BoardFacets, BoardFilter, BoardSnapshot, Card, CardSort,

@@ -74,6 +74,19 @@ pub fn list_owners(conn: &Connection) -> Result<Vec<Owner>> {
     Ok(owners)
 }
 
+/// Adds every owner named on a lead but missing from the owners list, such
+/// as owners that came with imported or demo leads. Returns how many were added.
+pub fn sync_owners(db: &mut Database) -> Result<u32> {
+    let added = db.conn().execute(
+        "INSERT INTO owners (name)
+         SELECT DISTINCT TRIM(owner) FROM leads
+         WHERE owner IS NOT NULL AND TRIM(owner) <> '' AND forgotten_at IS NULL
+         ON CONFLICT (name) DO NOTHING",
+        [],
+    )?;
+    Ok(added as u32)
+}
+
 fn clean_name(name: &str) -> Result<&str> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 80 {
