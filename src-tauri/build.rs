@@ -39,6 +39,25 @@ fn main() {
         "import_save_mapping",
         "import_delete_mapping",
         "export_leads",
+        // Lead panel, bulk actions, owners and board settings.
+        "lead_detail",
+        "update_lead",
+        "log_activity",
+        "assign_owner",
+        "unpin_lead",
+        "forget_leads",
+        "move_leads",
+        "undo_moves",
+        "list_owners",
+        "add_owner",
+        "rename_owner",
+        "set_owner_active",
+        "board_assignment",
+        "save_assignment",
+        "save_board_config",
+        "board_sequences",
+        "board_enrol",
+        "board_open",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("failed to read tauri.conf.json or the capability files");

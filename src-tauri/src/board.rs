@@ -11,7 +11,7 @@ use crate::commands::{with_db, CommandResult};
 use crate::state::AppState;
 
 /// Returns the name written to the stage history for moves made in the app.
-fn actor() -> String {
+pub(crate) fn actor() -> String {
     std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
         .ok()

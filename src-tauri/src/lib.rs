@@ -7,6 +7,7 @@ mod commands;
 mod dialogs;
 mod import;
 mod kpi;
+mod lead_panel;
 mod logging;
 mod state;
 
@@ -62,6 +63,25 @@ pub fn run() {
             import::import_save_mapping,
             import::import_delete_mapping,
             import::export_leads,
+            // Lead panel, bulk actions, owners and board settings.
+            lead_panel::lead_detail,
+            lead_panel::update_lead,
+            lead_panel::log_activity,
+            lead_panel::assign_owner,
+            lead_panel::unpin_lead,
+            lead_panel::forget_leads,
+            lead_panel::move_leads,
+            lead_panel::undo_moves,
+            lead_panel::list_owners,
+            lead_panel::add_owner,
+            lead_panel::rename_owner,
+            lead_panel::set_owner_active,
+            lead_panel::board_assignment,
+            lead_panel::save_assignment,
+            lead_panel::save_board_config,
+            lead_panel::board_sequences,
+            lead_panel::board_enrol,
+            lead_panel::board_open,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|error| {

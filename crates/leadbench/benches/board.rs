@@ -1,13 +1,17 @@
 //! Times the pipeline board on 100,000 demo leads: the column counts, the
 //! first screen of cards of each column, and a manual stage move with its
 //! history row. A raw-SQLite baseline reads the same first screen with one
-//! plain query.
+//! plain query. The lead panel part times opening a lead, logging a call,
+//! a bulk move of 50 leads with its undo, and erasing a lead.
 //!
 //! Run with `cargo bench -p leadbench --bench board`.
 
 use std::time::{Duration, Instant};
 
-use leadbench::board::{self, BoardConfig, BoardFilter, CardSort, ColumnQuery, MoveRequest};
+use leadbench::board::{
+    self, ActivityKind, ActivityRequest, BoardConfig, BoardFilter, CardSort, ColumnQuery,
+    MoveRequest,
+};
 use leadbench::demo::{self, DemoOptions};
 use leadbench::model::Stage;
 use leadbench::Database;
@@ -131,4 +135,103 @@ fn main() {
         receipt
     });
     println!("stage move with history row: {}", ms(moves));
+
+    lead_panel(&mut db, now);
+}
+
+/// Times the lead panel's reads and writes on the same database.
+fn lead_panel(db: &mut Database, now: i64) {
+    let lead: i64 = db
+        .conn()
+        .query_row(
+            "SELECT id FROM leads WHERE stage = 'sql' AND account_id IS NOT NULL
+             ORDER BY (SELECT COUNT(*) FROM events e WHERE e.lead_id = leads.id) DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .expect("an SQL lead");
+    let events: i64 = db
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM events WHERE lead_id = ?1",
+            [lead],
+            |r| r.get(0),
+        )
+        .expect("events");
+    let detail = time(|| board::lead_detail(db.conn(), lead, now).expect("detail"));
+    println!(
+        "open a lead (fields, buying group, timeline, score explanation; {events} events): {}",
+        ms(detail)
+    );
+    let baseline = {
+        let mut baseline_stmt = db
+            .conn()
+            .prepare("SELECT type, occurred_at, properties FROM events WHERE lead_id = ?1 ORDER BY occurred_at DESC")
+            .expect("baseline statement");
+        time(|| {
+            baseline_stmt
+                .query_map([lead], |row| row.get::<_, i64>(1))
+                .expect("baseline")
+                .count()
+        })
+    };
+    println!(
+        "raw SQLite baseline: the lead's events in time order: {}",
+        ms(baseline)
+    );
+
+    let call = ActivityRequest {
+        lead_id: lead,
+        kind: ActivityKind::Call,
+        occurred_at: None,
+        outcome: Some("connected".into()),
+        text: "Discussed the quote".into(),
+        actor: "bench".into(),
+    };
+    let logged = time(|| board::log_activity(db, &call, now).expect("log call"));
+    println!(
+        "log a call (event, nurture hooks, re-score): {}",
+        ms(logged)
+    );
+
+    let ids: Vec<i64> = {
+        let mut stmt = db
+            .conn()
+            .prepare("SELECT id FROM leads WHERE stage = 'mql' ORDER BY id LIMIT 50")
+            .expect("statement");
+        stmt.query_map([], |row| row.get(0))
+            .expect("ids")
+            .map(|id| id.expect("id"))
+            .collect()
+    };
+    let template = MoveRequest {
+        lead_id: 0,
+        to: Stage::Warm,
+        actor: "bench".into(),
+        won_at: None,
+        deal_value_cents: None,
+        note: None,
+    };
+    let bulk = time(|| {
+        let receipts = board::move_leads(db, &ids, &template, now).expect("bulk move");
+        board::undo_moves(db, &receipts).expect("undo");
+    });
+    println!("bulk move of 50 leads plus its undo: {}", ms(bulk));
+
+    let victims: Vec<i64> = {
+        let mut stmt = db
+            .conn()
+            .prepare("SELECT id FROM leads WHERE stage = 'new' ORDER BY id LIMIT ?1")
+            .expect("statement");
+        stmt.query_map([RUNS as i64], |row| row.get(0))
+            .expect("ids")
+            .map(|id| id.expect("id"))
+            .collect()
+    };
+    let mut next = victims.into_iter();
+    let forget = time(|| {
+        let id = next.next().expect("a lead to erase");
+        board::forget_leads(db, &[id], now).expect("forget")
+    });
+    println!("erase one lead's personal data: {}", ms(forget));
 }

@@ -26,7 +26,8 @@ pub fn list(conn: &Connection, query: &LeadQuery) -> Result<LeadPage> {
 
     // Each condition refers to its argument by number (?1, ?2, ...), so the
     // search pattern can be used three times with one binding.
-    let mut conditions = Vec::new();
+    // Leads whose personal data was erased stay only for the KPIs.
+    let mut conditions = vec!["l.forgotten_at IS NULL".to_owned()];
     let mut args: Vec<Value> = Vec::new();
     if let Some(stage) = query.stage {
         args.push(Value::Text(stage.as_str().to_owned()));
@@ -53,11 +54,7 @@ pub fn list(conn: &Connection, query: &LeadQuery) -> Result<LeadPage> {
             args.len()
         ));
     }
-    let where_clause = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
-    };
+    let where_clause = format!("WHERE {}", conditions.join(" AND "));
 
     // The join to accounts is only needed when the search looks at company names.
     let join = if searches_company {
@@ -133,7 +130,8 @@ pub(crate) fn escape_like(text: &str) -> String {
 /// Returns lead counts per stage and the sizes of the other main tables.
 pub fn stats(conn: &Connection) -> Result<Stats> {
     let mut stats = Stats::default();
-    let mut stmt = conn.prepare("SELECT stage, COUNT(*) FROM leads GROUP BY stage")?;
+    let mut stmt = conn
+        .prepare("SELECT stage, COUNT(*) FROM leads WHERE forgotten_at IS NULL GROUP BY stage")?;
     let rows = stmt.query_map([], |row| {
         Ok((row.get::<_, Stage>(0)?, row.get::<_, u32>(1)?))
     })?;

@@ -409,3 +409,26 @@ fn moved_cards_shown_first() {
     let order: Vec<&str> = page.cards.iter().map(|c| c.title.as_str()).collect();
     assert_eq!(order, vec!["Low Score", "High Score"]);
 }
+
+#[test]
+fn snapshot_matches_summary_and_columns() {
+    let f = fixture();
+    add_lead(&f.db, "Bas", "Kok", Stage::Mql, 50.0, 3);
+    add_lead(&f.db, "Ria", "Kok", Stage::Mql, 70.0, 3);
+    add_lead(&f.db, "Tim", "Kok", Stage::Sql, 90.0, 3);
+    let config = BoardConfig::default();
+    let filter = BoardFilter::default();
+
+    let snapshot =
+        board::snapshot(f.db.conn(), &filter, CardSort::Score, 1, &[], &config, NOW).unwrap();
+
+    assert_eq!(
+        snapshot.columns,
+        board::summary(f.db.conn(), &filter, &config, NOW).unwrap()
+    );
+    assert_eq!(snapshot.pages.len(), 6);
+    assert_eq!(snapshot.pages[1].total, 2);
+    assert_eq!(snapshot.pages[1].cards.len(), 1);
+    assert_eq!(snapshot.pages[1].cards[0].title, "Ria Kok");
+    assert_eq!(snapshot.pages[3].cards[0].title, "Tim Kok");
+}

@@ -108,8 +108,8 @@ fn board_moves_by_mouse_and_keyboard() {
 
     // Keyboard: focus the next MQL card and press 4 (the SQL column).
     let keyed = first_card(&app, "mql");
+    // Typing focuses the card; a click would open the lead panel instead.
     let card = format!("[data-testid=card][data-lead-id='{keyed}']");
-    app.click(&card);
     app.type_into(&card, "4");
     wait_for_stage(&db, keyed, "sql");
     assert_eq!(last_history(&db, keyed).2, "manual");
@@ -141,7 +141,6 @@ fn board_moves_by_mouse_and_keyboard() {
     // Moving to Customer opens a dialog for the won date and the deal value.
     let won = first_card(&app, "sql");
     let card = format!("[data-testid=card][data-lead-id='{won}']");
-    app.click(&card);
     app.type_into(&card, "5");
     app.wait_for("[data-testid=move-dialog]");
     app.type_into("[data-testid=deal-value]", "12500");

@@ -41,6 +41,17 @@ import type { Inspection } from './bindings/Inspection';
 import type { JobStatus } from './bindings/JobStatus';
 import type { SavedMapping } from './bindings/SavedMapping';
 import type { UndoReport } from './bindings/UndoReport';
+// Lead panel, bulk actions, owners and board settings.
+import type { ActivityRequest } from './bindings/ActivityRequest';
+import type { Assignment } from './bindings/Assignment';
+import type { BoardSnapshot } from './bindings/BoardSnapshot';
+import type { CardSort } from './bindings/CardSort';
+import type { ForgetSummary } from './bindings/ForgetSummary';
+import type { LeadDetail } from './bindings/LeadDetail';
+import type { LeadFields } from './bindings/LeadFields';
+import type { ManualEnrolResult } from './bindings/ManualEnrolResult';
+import type { Owner } from './bindings/Owner';
+import type { SequenceSummary } from './bindings/SequenceSummary';
 
 interface Commands {
   app_info: { args: Record<string, never>; result: AppInfo };
@@ -80,6 +91,25 @@ interface Commands {
   import_save_mapping: { args: { name: string; kind: ImportKind; choices: ColumnChoice[] }; result: null };
   import_delete_mapping: { args: { name: string }; result: null };
   export_leads: { args: { title: string; options: ExportOptions }; result: ExportSummary | null };
+  // Lead panel, bulk actions, owners and board settings.
+  lead_detail: { args: { id: number }; result: LeadDetail };
+  update_lead: { args: { id: number; fields: LeadFields }; result: LeadDetail };
+  log_activity: { args: { request: ActivityRequest }; result: LeadDetail };
+  assign_owner: { args: { ids: number[]; owner: string | null }; result: number };
+  unpin_lead: { args: { id: number }; result: LeadDetail };
+  forget_leads: { args: { ids: number[] }; result: ForgetSummary };
+  move_leads: { args: { ids: number[]; request: MoveRequest }; result: MoveReceipt[] };
+  undo_moves: { args: { receipts: MoveReceipt[] }; result: null };
+  list_owners: { args: Record<string, never>; result: Owner[] };
+  add_owner: { args: { name: string }; result: number };
+  rename_owner: { args: { id: number; name: string }; result: null };
+  set_owner_active: { args: { id: number; active: boolean }; result: null };
+  board_assignment: { args: Record<string, never>; result: Assignment };
+  save_assignment: { args: { assignment: Assignment }; result: null };
+  save_board_config: { args: { config: BoardConfig }; result: BoardConfig };
+  board_sequences: { args: Record<string, never>; result: SequenceSummary[] };
+  board_enrol: { args: { sequenceId: number; ids: number[] }; result: ManualEnrolResult };
+  board_open: { args: { filter: BoardFilter; sort: CardSort; limit: number; firstIds: number[] }; result: BoardSnapshot };
 }
 
 /** An error returned by a command, with its kind and English detail. */

@@ -50,9 +50,11 @@ function loadView(): SavedView {
   return { filter: emptyFilter(), sort: 'score' };
 }
 
+/** One step of the undo stack: a single move or a bulk move. */
 export interface UndoEntry {
-  receipt: MoveReceipt;
+  receipts: MoveReceipt[];
   title: string;
+  to: Stage;
 }
 
 class BoardStore {
@@ -67,6 +69,8 @@ class BoardStore {
   config = $state<BoardConfig | null>(null);
   undoStack = $state<UndoEntry[]>([]);
   pendingMoves = $state(0);
+  /** True while `reloadAll` waits for its snapshot; columns then load no pages of their own. */
+  opening = $state(false);
   /** Leads moved since the filters last changed; their columns show them first. */
   recentIds = $state<number[]>([]);
 
@@ -88,16 +92,34 @@ class BoardStore {
 
   /** Reloads the counts and the first screen of every column. */
   async reloadAll(): Promise<void> {
+    // One request returns every header and first screen, so the board
+    // paints once with all columns filled.
+    const generations = STAGES.map((stage) => {
+      const state = this.columns[stage];
+      state.generation += 1;
+      return state.generation;
+    });
+    this.opening = true;
     try {
-      const summary = await call('board_summary', { filter: this.filter });
-      for (const column of summary) {
-        const state = this.columns[column.stage];
-        state.total = column.count;
-        state.wipLimit = column.wip_limit;
+      const snapshot = await call('board_open', {
+        filter: this.filter,
+        sort: this.sort,
+        limit: PAGE_SIZE,
+        firstIds: this.recentIds,
+      });
+      for (const column of snapshot.columns) {
+        this.columns[column.stage].wipLimit = column.wip_limit;
       }
-      await Promise.all(STAGES.map((stage) => this.reloadColumn(stage)));
+      snapshot.pages.forEach((page, index) => {
+        const state = this.columns[page.stage];
+        if (generations[index] !== state.generation) return;
+        state.total = page.total;
+        state.pages = new Map([[0, page.cards]]);
+      });
     } catch (error) {
       app.fail(error);
+    } finally {
+      this.opening = false;
     }
   }
 
@@ -173,7 +195,7 @@ class BoardStore {
     const done = this.queue.then(async () => {
       try {
         const receipt = await call('move_lead', { request });
-        this.undoStack = [...this.undoStack.slice(-19), { receipt, title: card.title }];
+        this.undoStack = [...this.undoStack.slice(-19), { receipts: [receipt], title: card.title, to }];
         return true;
       } catch (error) {
         app.fail(error);
@@ -188,18 +210,62 @@ class BoardStore {
     return done;
   }
 
-  /** Reverts the most recent move still on the undo stack. */
+  /**
+   * Moves several leads to `to` in one transaction, queued behind earlier
+   * moves; the whole board reloads afterwards. Returns how many moved.
+   */
+  moveMany(ids: number[], to: Stage, details: Partial<MoveRequest> = {}, title = ''): Promise<number> {
+    this.pendingMoves += 1;
+    const request: MoveRequest = {
+      lead_id: 0,
+      to,
+      actor: '',
+      won_at: details.won_at ?? null,
+      deal_value_cents: details.deal_value_cents ?? null,
+      note: details.note ?? null,
+    };
+    const done = this.queue.then(async () => {
+      try {
+        const receipts = await call('move_leads', { ids, request });
+        if (receipts.length > 0) {
+          this.undoStack = [...this.undoStack.slice(-19), { receipts, title, to }];
+        }
+        this.recentIds = [...receipts.map((r) => r.lead_id), ...this.recentIds].slice(0, 50);
+        return receipts.length;
+      } catch (error) {
+        app.fail(error);
+        return 0;
+      } finally {
+        this.pendingMoves -= 1;
+        await this.reloadAll();
+        app.dataVersion += 1;
+      }
+    });
+    this.queue = done;
+    return done;
+  }
+
+  /** Reverts the most recent move (single or bulk) still on the undo stack. */
   undo(): Promise<void> {
     const entry = this.undoStack.at(-1);
     if (!entry) return Promise.resolve();
     this.undoStack = this.undoStack.slice(0, -1);
     const done = this.queue.then(async () => {
       try {
-        await call('undo_move', { receipt: entry.receipt });
+        if (entry.receipts.length === 1) {
+          await call('undo_move', { receipt: entry.receipts[0] });
+        } else {
+          await call('undo_moves', { receipts: entry.receipts });
+        }
       } catch (error) {
         app.fail(error);
       } finally {
-        await Promise.all([this.reloadColumn(entry.receipt.from), this.reloadColumn(entry.receipt.to)]);
+        if (entry.receipts.length === 1) {
+          const receipt = entry.receipts[0];
+          await Promise.all([this.reloadColumn(receipt.from), this.reloadColumn(receipt.to)]);
+        } else {
+          await this.reloadAll();
+        }
         app.dataVersion += 1;
       }
     });

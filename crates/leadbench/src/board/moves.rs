@@ -3,7 +3,7 @@
 //! move returns a receipt that [`undo_move`] uses to restore the lead and
 //! remove the history it wrote.
 
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -44,12 +44,28 @@ pub struct MoveReceipt {
     #[ts(type = "number")]
     pub previous_stage_changed_at: i64,
     pub previous_pinned: bool,
+    /// True when the move to SQL gave the lead an owner by the assignment
+    /// settings; undo then clears the owner again.
+    #[serde(default)]
+    pub assigned_owner: bool,
 }
 
 /// Moves a lead to `request.to` in one transaction and returns the receipt.
 /// Fails without writing when the lead is missing, the move goes nowhere,
 /// or the Customer and Disqualified details are invalid.
 pub fn move_lead(db: &mut Database, request: &MoveRequest, now: i64) -> Result<MoveReceipt> {
+    let tx = db.write()?;
+    let receipt = move_in(&tx, request, now)?;
+    tx.commit()?;
+    Ok(receipt)
+}
+
+/// Moves a lead inside the caller's transaction; see [`move_lead`].
+pub(crate) fn move_in(
+    tx: &Transaction<'_>,
+    request: &MoveRequest,
+    now: i64,
+) -> Result<MoveReceipt> {
     let actor = request.actor.trim();
     if actor.is_empty() {
         return Err(Error::invalid(
@@ -89,10 +105,9 @@ pub fn move_lead(db: &mut Database, request: &MoveRequest, now: i64) -> Result<M
         ));
     }
 
-    let tx = db.write()?;
     let current: Option<(Stage, i64, bool, f64)> = tx
         .query_row(
-            "SELECT stage, stage_changed_at, pinned, score FROM leads WHERE id = ?1",
+            "SELECT stage, stage_changed_at, pinned, score FROM leads WHERE id = ?1 AND forgotten_at IS NULL",
             [request.lead_id],
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
         )
@@ -137,7 +152,8 @@ pub fn move_lead(db: &mut Database, request: &MoveRequest, now: i64) -> Result<M
     } else {
         None
     };
-    tx.commit()?;
+    let assigned_owner =
+        request.to == Stage::Sql && super::owners::auto_assign_in(tx, request.lead_id)?;
     tracing::debug!(lead = request.lead_id, from = %from, to = %request.to, "lead moved");
 
     Ok(MoveReceipt {
@@ -148,6 +164,7 @@ pub fn move_lead(db: &mut Database, request: &MoveRequest, now: i64) -> Result<M
         deal_id,
         previous_stage_changed_at,
         previous_pinned,
+        assigned_owner,
     })
 }
 
@@ -156,6 +173,23 @@ pub fn move_lead(db: &mut Database, request: &MoveRequest, now: i64) -> Result<M
 /// writing when the lead changed stage again since the move.
 pub fn undo_move(db: &mut Database, receipt: &MoveReceipt) -> Result<()> {
     let tx = db.write()?;
+    undo_in(&tx, receipt)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Reverts several moves in one transaction, newest first, so either all
+/// of them are undone or none is.
+pub fn undo_moves(db: &mut Database, receipts: &[MoveReceipt]) -> Result<()> {
+    let tx = db.write()?;
+    for receipt in receipts.iter().rev() {
+        undo_in(&tx, receipt)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn undo_in(tx: &Transaction<'_>, receipt: &MoveReceipt) -> Result<()> {
     let latest: Option<(Stage, i64)> = tx
         .query_row(
             "SELECT l.stage, (SELECT MAX(id) FROM stage_changes WHERE lead_id = l.id) FROM leads l WHERE l.id = ?1",
@@ -198,7 +232,12 @@ pub fn undo_move(db: &mut Database, receipt: &MoveReceipt) -> Result<()> {
     if let Some(deal) = receipt.deal_id {
         tx.execute("DELETE FROM deals WHERE id = ?1", [deal])?;
     }
-    tx.commit()?;
+    if receipt.assigned_owner {
+        tx.execute(
+            "UPDATE leads SET owner = NULL WHERE id = ?1",
+            [receipt.lead_id],
+        )?;
+    }
     Ok(())
 }
 

@@ -12,6 +12,18 @@ use crate::model::Stage;
 use crate::time::to_rfc3339;
 
 const DAY: i64 = 86_400;
+
+/// Returns the SQL of a card's title: the lead's name, else its company,
+/// else its external id (ids over 16 characters, such as hashes, cut to
+/// their first 10), else its row id.
+pub(crate) fn title_sql() -> String {
+    format!(
+        "COALESCE({NAME_SQL}, a.name,
+                  CASE WHEN length(l.external_id) > 16 THEN substr(l.external_id, 1, 10) || '…'
+                       ELSE l.external_id END,
+                  '#' || l.id)"
+    )
+}
 /// Largest number of cards one request may read.
 pub const MAX_CARDS: u32 = 500;
 
@@ -211,12 +223,9 @@ pub fn summary(
 ) -> Result<Vec<ColumnSummary>> {
     let flags = flag_sql(config, now);
     let mut args = Vec::new();
-    let conditions = filter_sql(filter, &flags, &mut args);
-    let where_clause = if conditions.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", conditions.join(" AND "))
-    };
+    let mut conditions = vec!["l.forgotten_at IS NULL".to_owned()];
+    conditions.extend(filter_sql(filter, &flags, &mut args));
+    let where_clause = format!("WHERE {}", conditions.join(" AND "));
     let sql = format!(
         "SELECT l.stage, COUNT(*) FROM leads l {} {where_clause} GROUP BY l.stage",
         accounts_join(filter)
@@ -257,7 +266,10 @@ pub fn column(
     }
     let flags = flag_sql(config, now);
     let mut args = vec![Value::Text(query.stage.as_str().to_owned())];
-    let mut conditions = vec!["l.stage = ?1".to_owned()];
+    let mut conditions = vec![
+        "l.stage = ?1".to_owned(),
+        "l.forgotten_at IS NULL".to_owned(),
+    ];
     conditions.extend(filter_sql(&query.filter, &flags, &mut args));
     let where_clause = conditions.join(" AND ");
 
@@ -292,7 +304,7 @@ pub fn column(
         format!("l.id IN ({ids}) DESC, {order}")
     };
     let sql = format!(
-        "SELECT l.id, COALESCE({NAME_SQL}, a.name, l.external_id, '#' || l.id), a.name, l.score, l.source,
+        "SELECT l.id, {title}, a.name, l.score, l.source,
                 l.owner, l.stage, l.pinned, l.stage_changed_at, {last}, {rotting}, {sla}
          FROM leads l LEFT JOIN accounts a ON a.id = l.account_id
          WHERE {where_clause}
@@ -300,6 +312,7 @@ pub fn column(
          LIMIT {} OFFSET {}",
         query.limit,
         query.offset,
+        title = title_sql(),
         last = flags.last_activity,
         rotting = flags.rotting,
         sla = flags.sla_overdue,
@@ -352,11 +365,50 @@ pub fn facets(conn: &Connection) -> Result<BoardFacets> {
     Ok(BoardFacets {
         owners: list(
             "SELECT name FROM owners WHERE active = 1
-             UNION SELECT DISTINCT owner FROM leads WHERE owner IS NOT NULL AND owner <> ''
+             UNION SELECT DISTINCT owner FROM leads WHERE owner IS NOT NULL AND owner <> '' AND forgotten_at IS NULL
              ORDER BY 1 COLLATE NOCASE",
         )?,
         channels: list(
             "SELECT DISTINCT source FROM leads WHERE source IS NOT NULL AND source <> '' ORDER BY 1 COLLATE NOCASE",
         )?,
     })
+}
+
+/// Everything the board shows when it opens: the column headers and the
+/// first screen of every column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct BoardSnapshot {
+    pub columns: Vec<ColumnSummary>,
+    /// First pages in pipeline order, one per column.
+    pub pages: Vec<ColumnPage>,
+}
+
+/// Reads the column headers and the first `limit` cards of every column in
+/// one call, so opening the board costs one request instead of seven.
+pub fn snapshot(
+    conn: &Connection,
+    filter: &BoardFilter,
+    sort: CardSort,
+    limit: u32,
+    first_ids: &[i64],
+    config: &BoardConfig,
+    now: i64,
+) -> Result<BoardSnapshot> {
+    let columns = summary(conn, filter, config, now)?;
+    let pages = Stage::ALL
+        .iter()
+        .map(|stage| {
+            let query = ColumnQuery {
+                stage: *stage,
+                filter: filter.clone(),
+                sort,
+                offset: 0,
+                limit,
+                first_ids: first_ids.to_vec(),
+            };
+            column(conn, &query, config, now)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(BoardSnapshot { columns, pages })
 }

@@ -20,6 +20,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0006_scoring.sql"),
     // KPI dashboard: fit score in the covering index.
     include_str!("sql/0007_kpi_fit_index.sql"),
+    // Lead detail panel: buying roles and erased leads.
+    include_str!("sql/0008_lead_detail.sql"),
 ];
 
 /// The schema version this build of Leadbench writes.

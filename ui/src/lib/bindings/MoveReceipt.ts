@@ -4,4 +4,9 @@ import type { Stage } from "./Stage";
 /**
  * Record of the fields a move changed, so it can be undone exactly.
  */
-export type MoveReceipt = { lead_id: number, from: Stage, to: Stage, stage_change_id: number, deal_id: number | null, previous_stage_changed_at: number, previous_pinned: boolean, };
+export type MoveReceipt = { lead_id: number, from: Stage, to: Stage, stage_change_id: number, deal_id: number | null, previous_stage_changed_at: number, previous_pinned: boolean, 
+/**
+ * True when the move to SQL gave the lead an owner by the assignment
+ * settings; undo then clears the owner again.
+ */
+assigned_owner: boolean, };
