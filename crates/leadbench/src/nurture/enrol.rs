@@ -78,7 +78,7 @@ pub(crate) fn lead_state(conn: &Connection, lead_id: i64) -> Result<Option<LeadS
     Ok(state)
 }
 
-fn in_audience(
+pub(crate) fn in_audience(
     conn: &Connection,
     audience: &Audience,
     lead_id: i64,
