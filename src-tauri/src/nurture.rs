@@ -91,7 +91,7 @@ pub async fn nurture_delete(state: State<'_, AppState>, id: i64) -> CommandResul
     with_db(&state, move |db| store::delete_sequence(db, id)).await
 }
 
-/// Which dry run to make.
+/// Kind of dry run.
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DryRunMode {

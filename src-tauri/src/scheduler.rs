@@ -3,8 +3,8 @@
 //! so a slow mail server does not block the window.
 //!
 //! At launch it counts the work that fell due while the app was closed.
-//! When there is any, it holds until the user runs it or reviews it, so
-//! nothing is sent behind the user's back after a long break. Setting
+//! When there is any, it waits until the user runs it, so nothing is
+//! sent behind the user's back after a long break. Setting
 //! `LEADBENCH_SCHEDULER=off` switches the timer off for the session (the
 //! end-to-end tests do this); "Run now" still works.
 
@@ -21,7 +21,7 @@ use tokio::sync::Notify;
 
 use crate::state::Workspace;
 
-/// Seconds between runs unless `LEADBENCH_SCHEDULER_SECONDS` says otherwise.
+/// Default seconds between runs; `LEADBENCH_SCHEDULER_SECONDS` overrides it.
 const DEFAULT_INTERVAL: u32 = 60;
 /// Event sent to the window after a run that changed something.
 pub const RUN_EVENT: &str = "nurture-run";
@@ -67,7 +67,7 @@ impl Scheduler {
             .clone()
     }
 
-    /// Keeps the SMTP password for this session; an empty one forgets it.
+    /// Stores the SMTP password for this session. An empty one clears it.
     pub fn set_password(&self, password: Option<String>) {
         *self.password.lock().unwrap_or_else(|p| p.into_inner()) =
             password.filter(|p| !p.is_empty());
@@ -84,11 +84,11 @@ impl Scheduler {
     /// Lifts the hold of the catch-up notice: the user chose to run the
     /// overdue work.
     pub fn clear_hold(&self) {
-        self.update(|status| status.held = None);
+        self.update(|status| status.catch_up = None);
     }
 
     /// Wakes the timer, so work made due by the user runs at once. While the
-    /// catch-up notice holds the scheduler, nothing runs.
+    /// catch-up notice waits for the user, nothing runs.
     pub fn wake(&self) {
         self.wake.notify_one();
     }
@@ -120,7 +120,7 @@ pub fn start(app: AppHandle, workspace: Arc<Mutex<Workspace>>, scheduler: Arc<Sc
                         emails = due.emails,
                         "nurture work was due while the app was closed"
                     );
-                    scheduler.update(|status| status.held = Some(due));
+                    scheduler.update(|status| status.catch_up = Some(due));
                 }
                 Ok(Ok(_)) => {}
                 Ok(Err(error)) => {
@@ -132,7 +132,7 @@ pub fn start(app: AppHandle, workspace: Arc<Mutex<Workspace>>, scheduler: Arc<Sc
         let interval = Duration::from_secs(u64::from(scheduler.status().interval_seconds));
         loop {
             let status = scheduler.status();
-            if status.enabled && status.held.is_none() {
+            if status.enabled && status.catch_up.is_none() {
                 let _ = run_once(&app, &workspace, &scheduler).await;
             }
             tokio::select! {
@@ -144,7 +144,7 @@ pub fn start(app: AppHandle, workspace: Arc<Mutex<Workspace>>, scheduler: Arc<Sc
 }
 
 /// Runs due steps and sends due e-mails once, records the outcome in the
-/// status and tells the window when anything changed.
+/// status and sends [`RUN_EVENT`] to the window when anything changed.
 pub async fn run_once(
     app: &AppHandle,
     workspace: &Arc<Mutex<Workspace>>,

@@ -23,10 +23,10 @@ export const mergeFields = ['first_name', 'last_name', 'full_name', 'email', 'co
 /** Returns an id not yet used by `steps`, such as `email-2`. */
 export function nextStepId(steps: Step[], kind: StepKind): string {
   const stem = kind === 'send_email' ? 'email' : kind.replace(/_.*/, '');
-  const taken = new Set(steps.map((step) => step.id));
+  const used = new Set(steps.map((step) => step.id));
   for (let n = 1; ; n++) {
     const id = `${stem}-${n}`;
-    if (!taken.has(id)) return id;
+    if (!used.has(id)) return id;
   }
 }
 

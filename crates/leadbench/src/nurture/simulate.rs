@@ -244,7 +244,7 @@ pub fn simulate(
     Ok(result)
 }
 
-/// Most leads a forecast plays forward; it takes the lowest lead ids.
+/// Maximum number of leads a forecast plays, taken by lowest lead id.
 pub const MAX_FORECAST_LEADS: usize = 500;
 
 /// Plays `draft` forward over the `days` days after `now` for leads that

@@ -1,4 +1,4 @@
-//! What needs the user today: follow-up tasks, e-mails waiting to be sent
+//! The Today view: follow-up tasks, e-mails waiting to be sent
 //! by hand, SQLs past the follow-up SLA and what the scheduler will do
 //! before the day ends. Also the counts behind the catch-up notice at
 //! launch and the figures of one sequence. Everything here only reads.
@@ -16,9 +16,9 @@ use crate::board::{self, BoardFilter, Card, CardSort, ColumnQuery};
 use crate::error::Result;
 use crate::model::Stage;
 
-/// Most enrolments looked at for the "later today" list.
+/// Maximum number of enrolments played for the "later today" list.
 pub const MAX_SCHEDULED: usize = 300;
-/// Most SQLs listed as past the follow-up SLA; the total counts all.
+/// Maximum number of SQLs listed as past the follow-up SLA. The total counts all.
 pub const MAX_SLA_LEADS: u32 = 8;
 
 /// Work that is due but has not run: steps of enrolments and e-mails.
@@ -86,7 +86,7 @@ pub struct TodayView {
     pub emails_due: Vec<OutboxRow>,
     /// E-mails that failed and wait for a retry or for the user.
     pub failed: u32,
-    /// What the scheduler will do from now to the end of the local day.
+    /// Touchpoints the scheduler will create before the local day ends.
     pub scheduled: Vec<ScheduledTouch>,
     /// SQLs without a follow-up within the SLA, longest waiting first.
     pub sla_overdue: Vec<Card>,
@@ -316,13 +316,13 @@ pub fn sequence_stats(conn: &Connection, sequence_id: i64) -> Result<SequenceSta
 pub struct SchedulerStatus {
     /// False when the scheduler was switched off for this session.
     pub enabled: bool,
-    /// Work that was due at launch. The scheduler waits for the user to
-    /// run it or review it first; `None` once decided.
-    pub held: Option<DueWork>,
+    /// Work that was due at launch. The scheduler waits until the user
+    /// runs it, and this is `None` once the user did or none was due.
+    pub catch_up: Option<DueWork>,
     #[ts(type = "number | null")]
     pub last_run_at: Option<i64>,
     pub last_run: Option<super::model::RunSummary>,
-    /// Why the last run failed, if it did.
+    /// Error message of the last run, when it failed.
     pub last_error: Option<String>,
     /// Seconds between runs.
     pub interval_seconds: u32,

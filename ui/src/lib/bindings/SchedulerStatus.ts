@@ -12,12 +12,12 @@ export type SchedulerStatus = {
  */
 enabled: boolean, 
 /**
- * Work that was due at launch. The scheduler waits for the user to
- * run it or review it first; `None` once decided.
+ * Work that was due at launch. The scheduler waits until the user
+ * runs it, and this is `None` once the user did or none was due.
  */
-held: DueWork | null, last_run_at: number | null, last_run: RunSummary | null, 
+catch_up: DueWork | null, last_run_at: number | null, last_run: RunSummary | null, 
 /**
- * Why the last run failed, if it did.
+ * Error message of the last run, when it failed.
  */
 last_error: string | null, 
 /**

@@ -21,7 +21,7 @@ emails_due: Array<OutboxRow>,
  */
 failed: number, 
 /**
- * What the scheduler will do from now to the end of the local day.
+ * Touchpoints the scheduler will create before the local day ends.
  */
 scheduled: Array<ScheduledTouch>, 
 /**

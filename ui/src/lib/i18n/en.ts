@@ -102,6 +102,7 @@ export const en = {
   'nurture.scheduler.off': 'Scheduler is off for this session; use Run now in Today.',
   'nurture.scheduler.held': 'Scheduler waits for you: work fell due while Leadbench was closed.',
   'nurture.scheduler.last': 'Last run {time}: {steps} steps, {sent} e-mails sent.',
+  'nurture.scheduler.idle': 'Last run {time}: nothing was due.',
   'nurture.scheduler.error': 'Last run failed: {error}',
   'nurture.ran': 'Run finished: {steps} steps, {sent} e-mails sent, {manual} to send by hand, {failed} failed.',
   'nurture.runNow': 'Run now',
@@ -282,6 +283,7 @@ export const en = {
   'nurture.today.emails': 'E-mails waiting',
   'nurture.today.emailsHint': 'In manual mode, send these from your own mail client and mark them sent. In SMTP mode the scheduler sends them.',
   'nurture.today.noEmails': 'No e-mails waiting.',
+  'nurture.today.emailsMore': 'and {count} more in the Outbox.',
   'nurture.today.markSent': 'Mark sent',
   'nurture.today.failed': '{count} e-mails failed; see the Outbox.',
   'nurture.today.scheduled': 'Later today',
@@ -323,7 +325,6 @@ export const en = {
   'mail.securityNone': 'None (only for a server on this computer)',
   'mail.user': 'User name',
   'mail.password': 'Password',
-  'mail.passwordKept': 'kept for this session',
   'mail.passwordHint':
     'The password is kept in memory until Leadbench closes and never written to the database. This build has no access to the system keyring, so enter it again after a restart.',
   'mail.fromAddress': 'From address',

@@ -103,6 +103,7 @@ export const nl: Record<MessageKey, string> = {
   'nurture.scheduler.off': 'De planner staat uit voor deze sessie; gebruik Nu uitvoeren onder Vandaag.',
   'nurture.scheduler.held': 'De planner wacht op je: er werd werk verwacht terwijl Leadbench gesloten was.',
   'nurture.scheduler.last': 'Laatste ronde {time}: {steps} stappen, {sent} e-mails verstuurd.',
+  'nurture.scheduler.idle': 'Laatste ronde {time}: niets aan de beurt.',
   'nurture.scheduler.error': 'Laatste ronde mislukt: {error}',
   'nurture.ran': 'Klaar: {steps} stappen, {sent} e-mails verstuurd, {manual} zelf te versturen, {failed} mislukt.',
   'nurture.runNow': 'Nu uitvoeren',
@@ -283,6 +284,7 @@ export const nl: Record<MessageKey, string> = {
   'nurture.today.emails': 'Wachtende e-mails',
   'nurture.today.emailsHint': 'In handmatige modus verstuur je deze zelf vanuit je mailprogramma en markeer je ze als verstuurd. In SMTP-modus verstuurt de planner ze.',
   'nurture.today.noEmails': 'Geen wachtende e-mails.',
+  'nurture.today.emailsMore': 'en nog {count} in Postvak uit.',
   'nurture.today.markSent': 'Markeer als verstuurd',
   'nurture.today.failed': '{count} e-mails mislukt; zie Postvak uit.',
   'nurture.today.scheduled': 'Later vandaag',
@@ -324,7 +326,6 @@ export const nl: Record<MessageKey, string> = {
   'mail.securityNone': 'Geen (alleen voor een server op deze computer)',
   'mail.user': 'Gebruikersnaam',
   'mail.password': 'Wachtwoord',
-  'mail.passwordKept': 'bewaard voor deze sessie',
   'mail.passwordHint':
     'Het wachtwoord blijft in het geheugen tot Leadbench sluit en komt nooit in de database. Deze versie kan niet bij de sleutelbos van het systeem, dus voer het na een herstart opnieuw in.',
   'mail.fromAddress': 'Afzenderadres',
