@@ -167,7 +167,7 @@ export const en = {
   'nurture.goalStage': 'Goal stage',
   'nurture.goalReaches': 'reaches {stage} or later',
   'nurture.goalEvent': 'Goal event',
-  'nurture.goalEventPlaceholder': 'for example demo_request',
+  'nurture.goalEventPlaceholder': 'e.g. demo_request',
   'nurture.none': 'None',
   'nurture.reEntry': 'Enrol again',
   'nurture.reEntry.never': 'Never',

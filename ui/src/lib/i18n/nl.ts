@@ -168,7 +168,7 @@ export const nl: Record<MessageKey, string> = {
   'nurture.goalStage': 'Doelfase',
   'nurture.goalReaches': 'bereikt {stage} of verder',
   'nurture.goalEvent': 'Doelgebeurtenis',
-  'nurture.goalEventPlaceholder': 'bijvoorbeeld demo_request',
+  'nurture.goalEventPlaceholder': 'bijv. demo_request',
   'nurture.none': 'Geen',
   'nurture.reEntry': 'Opnieuw inschrijven',
   'nurture.reEntry.never': 'Nooit',
