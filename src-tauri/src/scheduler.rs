@@ -103,34 +103,48 @@ fn database_path(workspace: &Arc<Mutex<Workspace>>) -> Option<PathBuf> {
     guard.db.as_ref().map(|_| guard.path.clone())
 }
 
-/// Counts the work due at launch and starts the timer task.
+/// Counts the work that fell due while the database was not open in the
+/// app, and holds the scheduler for the user when there is any.
+async fn check_catch_up(app: &AppHandle, scheduler: &Scheduler, path: PathBuf) {
+    let due = tauri::async_runtime::spawn_blocking(move || {
+        let db = Database::open(&path)?;
+        today::due_work(db.conn(), leadbench::time::now())
+    })
+    .await;
+    match due {
+        Ok(Ok(due)) if due.total() > 0 => {
+            tracing::info!(
+                steps = due.steps,
+                emails = due.emails,
+                "nurture work fell due while the database was closed"
+            );
+            scheduler.update(|status| status.catch_up = Some(due));
+            let _ = app.emit(RUN_EVENT, RunSummary::default());
+        }
+        // A hold left from the database open before is no longer valid.
+        Ok(Ok(_)) => scheduler.update(|status| status.catch_up = None),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "counting due nurture work failed");
+            scheduler.update(|status| status.last_error = Some(error.to_string()));
+        }
+        Err(error) => tracing::error!(%error, "counting due nurture work panicked"),
+    }
+}
+
+/// Starts the timer task. At launch, and whenever the user opens another
+/// database, it first checks for overdue work.
 pub fn start(app: AppHandle, workspace: Arc<Mutex<Workspace>>, scheduler: Arc<Scheduler>) {
     tauri::async_runtime::spawn(async move {
-        let enabled = scheduler.status().enabled;
-        if let Some(path) = database_path(&workspace).filter(|_| enabled) {
-            let due = tauri::async_runtime::spawn_blocking(move || {
-                let db = Database::open(&path)?;
-                today::due_work(db.conn(), leadbench::time::now())
-            })
-            .await;
-            match due {
-                Ok(Ok(due)) if due.total() > 0 => {
-                    tracing::info!(
-                        steps = due.steps,
-                        emails = due.emails,
-                        "nurture work was due while the app was closed"
-                    );
-                    scheduler.update(|status| status.catch_up = Some(due));
-                }
-                Ok(Ok(_)) => {}
-                Ok(Err(error)) => {
-                    scheduler.update(|status| status.last_error = Some(error.to_string()))
-                }
-                Err(error) => tracing::error!(%error, "counting due nurture work panicked"),
-            }
-        }
         let interval = Duration::from_secs(u64::from(scheduler.status().interval_seconds));
+        let mut checked: Option<PathBuf> = None;
         loop {
+            let path = database_path(&workspace);
+            if scheduler.status().enabled && path.is_some() && path != checked {
+                checked.clone_from(&path);
+                if let Some(path) = path {
+                    check_catch_up(&app, &scheduler, path).await;
+                }
+            }
             let status = scheduler.status();
             if status.enabled && status.catch_up.is_none() {
                 let _ = run_once(&app, &workspace, &scheduler).await;

@@ -244,6 +244,7 @@ export const en = {
   'nurture.dryRunSample': 'Only the first 500 leads that fit the audience were played.',
   'nurture.dryRunReached': 'Leads reaching each step',
   'nurture.dryRunWho': 'Schedule of the first {shown} of {total} leads',
+  'nurture.dryRunPreviewHint': 'Open a subject to read the e-mail as that lead would receive it, with its merge fields filled in.',
   'nurture.dryRunNobody': 'Nobody would be enrolled in this period.',
   'nurture.fig.enrolled': 'leads enrolled',
   'nurture.fig.emails': 'e-mails',

@@ -245,6 +245,7 @@ export const nl: Record<MessageKey, string> = {
   'nurture.dryRunSample': 'Alleen de eerste 500 leads in de doelgroep zijn afgespeeld.',
   'nurture.dryRunReached': 'Leads per bereikte stap',
   'nurture.dryRunWho': 'Planning van de eerste {shown} van {total} leads',
+  'nurture.dryRunPreviewHint': 'Open een onderwerp om de e-mail te lezen zoals die lead hem zou krijgen, met ingevulde invulvelden.',
   'nurture.dryRunNobody': 'In deze periode zou niemand ingeschreven worden.',
   'nurture.fig.enrolled': 'leads ingeschreven',
   'nurture.fig.emails': 'e-mails',
