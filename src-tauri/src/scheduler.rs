@@ -30,6 +30,8 @@ pub const RUN_EVENT: &str = "nurture-run";
 pub struct Scheduler {
     status: Mutex<SchedulerStatus>,
     /// The SMTP password, kept in memory for this session only.
+    // NOTE: the `keyring` crate is not in the offline registry of this
+    // build environment, so the operating system's keyring is not used.
     password: Mutex<Option<String>>,
     wake: Notify,
     /// Serialises runs of the timer and of "Run now".
@@ -37,7 +39,7 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    /// Creates the scheduler from the environment; it starts with [`start`].
+    /// Creates the scheduler from the environment. [`start`] starts its task.
     pub fn from_env() -> Self {
         let enabled = std::env::var("LEADBENCH_SCHEDULER")
             .map(|value| !value.eq_ignore_ascii_case("off"))
@@ -104,7 +106,7 @@ fn database_path(workspace: &Arc<Mutex<Workspace>>) -> Option<PathBuf> {
 }
 
 /// Counts the work that fell due while the database was not open in the
-/// app, and holds the scheduler for the user when there is any.
+/// app, and pauses the scheduler until the user decides when there is any.
 async fn check_catch_up(app: &AppHandle, scheduler: &Scheduler, path: PathBuf) {
     let due = tauri::async_runtime::spawn_blocking(move || {
         let db = Database::open(&path)?;
