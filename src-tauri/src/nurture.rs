@@ -101,16 +101,18 @@ pub enum DryRunMode {
     Replay,
 }
 
-/// Dry-runs a sequence (saved or not) without writing anything.
+/// Dry-runs a sequence (saved or not) without writing anything. `id`
+/// names the saved sequence, so leads already in it are left out.
 #[tauri::command]
 pub async fn nurture_dry_run(
     state: State<'_, AppState>,
     draft: SequenceDraft,
+    id: Option<i64>,
     days: u32,
     mode: DryRunMode,
 ) -> CommandResult<SimulationResult> {
     with_db(&state, move |db| match mode {
-        DryRunMode::Forecast => simulate::forecast(db.conn(), &draft, now(), days),
+        DryRunMode::Forecast => simulate::forecast(db.conn(), &draft, id, now(), days),
         DryRunMode::Replay => simulate::simulate(db.conn(), &draft, now(), days),
     })
     .await

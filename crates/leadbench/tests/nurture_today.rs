@@ -30,7 +30,7 @@ fn forecast_plays_the_next_days_without_writing() {
     let now = at("2024-06-03T15:30:00Z");
     let definition = store::get_sequence(db.conn(), sequence).unwrap().draft;
 
-    let result = forecast(db.conn(), &definition, now, 7).unwrap();
+    let result = forecast(db.conn(), &definition, Some(sequence), now, 7).unwrap();
 
     assert_eq!(result.enrolled, 1);
     assert_eq!(result.emails, 2);
@@ -62,7 +62,7 @@ fn forecast_stops_at_the_horizon() {
     add_lead(&db, "Olaf", "Vink", "olaf.vink@example.nl", 0);
     let definition = store::get_sequence(db.conn(), sequence).unwrap().draft;
 
-    let result = forecast(db.conn(), &definition, at("2024-06-03T15:30:00Z"), 1).unwrap();
+    let result = forecast(db.conn(), &definition, None, at("2024-06-03T15:30:00Z"), 1).unwrap();
 
     assert_eq!((result.emails, result.waiting), (1, 1));
     assert_eq!(result.leads[0].waiting_at_step.as_deref(), Some("wait"));
@@ -97,4 +97,22 @@ fn today_lists_due_and_planned_work() {
 
     let stats = sequence_stats(db.conn(), sequence).unwrap();
     assert_eq!((stats.enrolled, stats.active, stats.emails_due), (1, 1, 1));
+}
+
+#[test]
+fn forecast_leaves_out_enrolled_leads() {
+    let mut db = Database::open_in_memory().unwrap();
+    let sequence = two_step(&mut db);
+    let hanna = add_lead(&db, "Hanna", "Meijer", "hanna.meijer@example.nl", 0);
+    let olaf = add_lead(&db, "Olaf", "Vink", "olaf.vink@example.nl", 0);
+    let now = at("2024-06-03T15:30:00Z");
+    actions::enrol_manual(&mut db, sequence, &[hanna], now).unwrap();
+    let definition = store::get_sequence(db.conn(), sequence).unwrap().draft;
+
+    let saved = forecast(db.conn(), &definition, Some(sequence), now, 7).unwrap();
+    let unsaved = forecast(db.conn(), &definition, None, now, 7).unwrap();
+
+    let ids: Vec<i64> = saved.leads.iter().map(|lead| lead.lead_id).collect();
+    assert_eq!(ids, vec![olaf]);
+    assert_eq!(unsaved.enrolled, 2);
 }

@@ -64,7 +64,7 @@ interface Commands {
   nurture_set_status: { args: { id: number; status: SequenceStatus }; result: null };
   nurture_delete: { args: { id: number }; result: null };
   nurture_dry_run: {
-    args: { draft: SequenceDraft; days: number; mode: 'forecast' | 'replay' };
+    args: { draft: SequenceDraft; id: number | null; days: number; mode: 'forecast' | 'replay' };
     result: SimulationResult;
   };
   nurture_stats: { args: { id: number }; result: SequenceStats };

@@ -108,7 +108,7 @@ pub(crate) fn in_audience(
 }
 
 /// Returns whether the re-entry policy lets the lead in at `at`.
-fn may_enter(
+pub(crate) fn may_enter(
     conn: &Connection,
     sequence_id: i64,
     lead_id: i64,

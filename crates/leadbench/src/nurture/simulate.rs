@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::engine::{self, Effect, LeadFacts, Position, Transition};
-use super::enrol::{in_audience, lead_state, property_matches};
+use super::enrol::{in_audience, lead_state, may_enter, property_matches};
 use super::model::{ReEntry, SequenceDraft, Trigger};
 use super::validate::validate;
 use super::{clock, template};
@@ -250,10 +250,13 @@ pub const MAX_FORECAST_LEADS: usize = 500;
 /// Plays `draft` forward over the `days` days after `now` for leads that
 /// fit the audience today, as if each were enrolled at `now` and did nothing
 /// new: conditions on future events take their timeout path. It shows who
-/// would get what and when before a sequence is activated. Only reads.
+/// would get what and when before a sequence is activated. For a saved
+/// sequence (`sequence_id`), leads its re-entry policy keeps out, such as
+/// those already in it, are left out. Only reads.
 pub fn forecast(
     conn: &Connection,
     draft: &SequenceDraft,
+    sequence_id: Option<i64>,
     now: i64,
     days: u32,
 ) -> Result<SimulationResult> {
@@ -294,6 +297,11 @@ pub fn forecast(
             || !in_audience(conn, &draft.audience, lead_id, &state)?
         {
             continue;
+        }
+        if let Some(id) = sequence_id {
+            if !may_enter(conn, id, lead_id, draft.re_entry, now)? {
+                continue;
+            }
         }
         if let Some(lead) = replay_lead(conn, draft, lead_id, now, to, tz)? {
             played += 1;
