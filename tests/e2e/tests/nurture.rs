@@ -308,7 +308,24 @@ fn designer_sequence_sends_through_smtp() {
     );
     app.screenshot("nurture-outbox-en-light");
 
+    // Editing a sequence with a lead in it says what happens to that lead.
     app.click("[data-testid=nurture-tab-sequences]");
+    fill(
+        &app,
+        "[data-testid=step-2] [data-testid=step-subject]",
+        "Still curious, {{first_name|there}}?",
+    );
+    app.click("[data-testid=sequence-save]");
+    let impact = app.wait_for_text("[data-testid=edit-impact]", |text| !text.is_empty());
+    assert!(
+        impact.starts_with("Leads in this sequence: 1. Saving keeps 1 of them on their step"),
+        "{impact}"
+    );
+    app.screenshot("nurture-edit-impact-en-light");
+    app.click("[data-testid=edit-impact-confirm]");
+    app.wait_for_text("[data-testid=notice]", |text| {
+        text == "Saved Two-step follow-up."
+    });
     app.click("[data-testid=sequence-back]");
     app.wait_for_text(
         "[data-testid=sequence-row] [data-testid=sequence-active]",
@@ -363,7 +380,7 @@ fn catch_up_waits_for_the_user() {
     let banner = app.wait_for_text("[data-testid=catchup-banner]", |text| !text.is_empty());
     assert!(
         banner.starts_with(&format!(
-            "{} steps and {} e-mails fell due",
+            "Work fell due while Leadbench was closed: steps {}, e-mails {}.",
             due.steps, due.emails
         )),
         "{banner}"

@@ -9,6 +9,13 @@ import { t } from './i18n/index.svelte';
 
 export type NurtureTab = 'sequences' | 'today' | 'outbox';
 
+/** A sequence open in the designer, with the JSON of its last saved state. */
+export interface WorkingCopy {
+  id: number;
+  draft: SequenceDraft;
+  savedJson: string;
+}
+
 class NurtureStore {
   status = $state<SchedulerStatus | null>(null);
   tab = $state<NurtureTab>('sequences');
@@ -16,6 +23,8 @@ class NurtureStore {
   editing = $state<number | null>(null);
   /** Starting point of a new sequence (empty or from a preset). */
   newDraft = $state<SequenceDraft | null>(null);
+  /** The designer's state while the user visits another tab or screen. */
+  working: WorkingCopy | null = null;
   /** Bumped after every scheduler run that changed something. */
   version = $state(0);
   private listening = false;
