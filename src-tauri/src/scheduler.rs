@@ -25,6 +25,8 @@ use crate::state::Workspace;
 const DEFAULT_INTERVAL: u32 = 60;
 /// Event sent to the window after a run that changed something.
 pub const RUN_EVENT: &str = "nurture-run";
+/// Event sent to the window after every run, so it can refresh the status.
+pub const TICK_EVENT: &str = "nurture-tick";
 
 /// Managed state of the scheduler.
 pub struct Scheduler {
@@ -207,6 +209,7 @@ pub async fn run_once(
             if summary.due > 0 || summary.sent > 0 || summary.failed > 0 {
                 let _ = app.emit(RUN_EVENT, summary.clone());
             }
+            let _ = app.emit(TICK_EVENT, ());
             Ok(summary)
         }
         Err(error) => {

@@ -287,6 +287,10 @@ fn designer_sequence_sends_through_smtp() {
         "{}",
         message.data
     );
+    // The run event updates the open designer's figures.
+    app.wait_for_text("[data-testid=figure-emails_sent] .value", |text| {
+        text == "1"
+    });
 
     app.click("[data-testid=nurture-tab-outbox]");
     app.wait_for(&format!(

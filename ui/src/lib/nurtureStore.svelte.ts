@@ -39,8 +39,10 @@ class NurtureStore {
           app.dataVersion += 1;
           void this.refresh();
         });
-      } catch {
-        // Outside Tauri (unit tests) there are no events.
+        await listen('nurture-tick', () => void this.refresh());
+      } catch (error) {
+        // Without events the views still reload when the user acts.
+        console.warn('cannot listen to scheduler events', error);
       }
     }
     await this.refresh();
