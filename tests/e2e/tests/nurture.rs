@@ -287,10 +287,25 @@ fn designer_sequence_sends_through_smtp() {
         "{}",
         message.data
     );
-    // The run event updates the open designer's figures.
+    // Run events reach the window: the designer's figures and the status
+    // line follow the scheduler without a reload.
     app.wait_for_text("[data-testid=figure-emails_sent] .value", |text| {
         text == "1"
     });
+    let last_run = || {
+        app.attribute("[data-testid=scheduler-status]", "data-last-run")
+            .and_then(|text| text.parse::<i64>().ok())
+            .unwrap_or(0)
+    };
+    let seen = last_run();
+    let deadline = Instant::now() + WAIT;
+    while last_run() <= seen {
+        assert!(
+            Instant::now() < deadline,
+            "the status line did not follow the scheduler"
+        );
+        sleep(Duration::from_millis(200));
+    }
 
     app.click("[data-testid=nurture-tab-outbox]");
     app.wait_for(&format!(
