@@ -58,6 +58,27 @@ fn main() {
         "board_sequences",
         "board_enrol",
         "board_open",
+        // Nurture
+        "nurture_sequences",
+        "nurture_sequence",
+        "nurture_presets",
+        "nurture_create",
+        "nurture_preview_edit",
+        "nurture_update",
+        "nurture_set_status",
+        "nurture_delete",
+        "nurture_dry_run",
+        "nurture_stats",
+        "nurture_enrol",
+        "nurture_today",
+        "nurture_outbox",
+        "nurture_mark_done",
+        "nurture_retry",
+        "nurture_mail_settings",
+        "nurture_save_mail_settings",
+        "nurture_test_email",
+        "nurture_scheduler_status",
+        "nurture_run_now",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("failed to read tauri.conf.json or the capability files");

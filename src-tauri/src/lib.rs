@@ -10,6 +10,11 @@ mod kpi;
 mod lead_panel;
 mod logging;
 mod state;
+// Nurture screen and scheduler.
+mod nurture;
+mod scheduler;
+
+use std::sync::Arc;
 
 use tauri::Manager;
 
@@ -22,7 +27,11 @@ pub fn run() {
             let log_dir = app.path().app_log_dir()?;
             logging::init(&log_dir);
             let state = state::AppState::load(app.handle())?;
+            let workspace = Arc::clone(&state.workspace);
             app.manage(state);
+            let scheduler = Arc::new(scheduler::Scheduler::from_env());
+            app.manage(Arc::clone(&scheduler));
+            scheduler::start(app.handle().clone(), workspace, scheduler);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -82,6 +91,27 @@ pub fn run() {
             lead_panel::board_sequences,
             lead_panel::board_enrol,
             lead_panel::board_open,
+            // Nurture
+            nurture::nurture_sequences,
+            nurture::nurture_sequence,
+            nurture::nurture_presets,
+            nurture::nurture_create,
+            nurture::nurture_preview_edit,
+            nurture::nurture_update,
+            nurture::nurture_set_status,
+            nurture::nurture_delete,
+            nurture::nurture_dry_run,
+            nurture::nurture_stats,
+            nurture::nurture_enrol,
+            nurture::nurture_today,
+            nurture::nurture_outbox,
+            nurture::nurture_mark_done,
+            nurture::nurture_retry,
+            nurture::nurture_mail_settings,
+            nurture::nurture_save_mail_settings,
+            nurture::nurture_test_email,
+            nurture::nurture_scheduler_status,
+            nurture::nurture_run_now,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|error| {

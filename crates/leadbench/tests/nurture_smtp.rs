@@ -336,3 +336,24 @@ fn starttls_required_but_missing_sends_nothing() {
     assert!(sink.messages().is_empty());
     assert_eq!(outbox(&db)[0].status, OutboxStatus::Failed);
 }
+
+#[test]
+fn test_email_reaches_the_server_and_names_a_bad_recipient() {
+    let sink = SmtpSink::start();
+    let settings = sink_settings(&sink);
+
+    smtp::send_test_email(&settings, None, "me@example.nl", "Test", "Hello").unwrap();
+
+    let messages = sink.messages();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].to, vec!["<me@example.nl>".to_owned()]);
+    let error = smtp::send_test_email(&settings, None, "me at example", "Test", "Hello")
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("me at example"), "{error}");
+    let manual = MailSettings::default();
+    let error = smtp::send_test_email(&manual, None, "me@example.nl", "Test", "Hello")
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("SMTP mode"), "{error}");
+}

@@ -89,6 +89,9 @@ impl App {
             .env("XDG_DATA_HOME", data_home)
             .env("XDG_CONFIG_HOME", data_home.join("config"))
             .env("LEADBENCH_DB", db)
+            // The nurture scheduler stays off unless a test switches it on,
+            // so it never changes demo data behind a test's back.
+            .env("LEADBENCH_SCHEDULER", "off")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         for (key, value) in extra_env {

@@ -52,6 +52,21 @@ import type { LeadFields } from './bindings/LeadFields';
 import type { ManualEnrolResult } from './bindings/ManualEnrolResult';
 import type { Owner } from './bindings/Owner';
 import type { SequenceSummary } from './bindings/SequenceSummary';
+// Nurture
+import type { EditImpact } from './bindings/EditImpact';
+import type { MailSettings } from './bindings/MailSettings';
+import type { OutboxQuery } from './bindings/OutboxQuery';
+import type { OutboxRow } from './bindings/OutboxRow';
+import type { Preset } from './bindings/Preset';
+import type { RunSummary } from './bindings/RunSummary';
+import type { SchedulerStatus } from './bindings/SchedulerStatus';
+import type { Sequence } from './bindings/Sequence';
+import type { SequenceDraft } from './bindings/SequenceDraft';
+import type { SequenceStats } from './bindings/SequenceStats';
+import type { SequenceStatus } from './bindings/SequenceStatus';
+import type { SimulationResult } from './bindings/SimulationResult';
+import type { TodayView } from './bindings/TodayView';
+import type { Language } from './bindings/Language';
 
 interface Commands {
   app_info: { args: Record<string, never>; result: AppInfo };
@@ -110,6 +125,36 @@ interface Commands {
   board_sequences: { args: Record<string, never>; result: SequenceSummary[] };
   board_enrol: { args: { sequenceId: number; ids: number[] }; result: ManualEnrolResult };
   board_open: { args: { filter: BoardFilter; sort: CardSort; limit: number; firstIds: number[] }; result: BoardSnapshot };
+  // Nurture
+  nurture_sequences: { args: Record<string, never>; result: SequenceSummary[] };
+  nurture_sequence: { args: { id: number }; result: Sequence };
+  nurture_presets: { args: { language: Language }; result: Preset[] };
+  nurture_create: { args: { draft: SequenceDraft }; result: Sequence };
+  nurture_preview_edit: { args: { id: number; draft: SequenceDraft }; result: EditImpact };
+  nurture_update: { args: { id: number; draft: SequenceDraft }; result: EditImpact };
+  nurture_set_status: { args: { id: number; status: SequenceStatus }; result: null };
+  nurture_delete: { args: { id: number }; result: null };
+  nurture_dry_run: {
+    args: { draft: SequenceDraft; id: number | null; days: number; mode: 'forecast' | 'replay' };
+    result: SimulationResult;
+  };
+  nurture_stats: { args: { id: number }; result: SequenceStats };
+  nurture_enrol: { args: { id: number; leads: number[] }; result: ManualEnrolResult };
+  nurture_today: { args: Record<string, never>; result: TodayView };
+  nurture_outbox: { args: { query: OutboxQuery }; result: OutboxRow[] };
+  nurture_mark_done: { args: { id: number }; result: null };
+  nurture_retry: { args: { id: number }; result: null };
+  nurture_mail_settings: { args: Record<string, never>; result: MailSettings };
+  nurture_save_mail_settings: {
+    args: { settings: MailSettings; password: string | null };
+    result: MailSettings;
+  };
+  nurture_test_email: {
+    args: { settings: MailSettings; password: string | null; to: string; subject: string; body: string };
+    result: null;
+  };
+  nurture_scheduler_status: { args: Record<string, never>; result: SchedulerStatus };
+  nurture_run_now: { args: Record<string, never>; result: RunSummary };
 }
 
 /** An error returned by a command, with its kind and English detail. */

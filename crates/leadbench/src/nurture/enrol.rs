@@ -78,7 +78,7 @@ pub(crate) fn lead_state(conn: &Connection, lead_id: i64) -> Result<Option<LeadS
     Ok(state)
 }
 
-fn in_audience(
+pub(crate) fn in_audience(
     conn: &Connection,
     audience: &Audience,
     lead_id: i64,
@@ -108,7 +108,7 @@ fn in_audience(
 }
 
 /// Returns whether the re-entry policy lets the lead in at `at`.
-fn may_enter(
+pub(crate) fn may_enter(
     conn: &Connection,
     sequence_id: i64,
     lead_id: i64,

@@ -16,6 +16,7 @@
 //! - [`clock`]: waits in the user's time zone.
 //! - [`simulate`]: the dry run. [`presets`]: ready-made sequences.
 //! - [`demo_data`]: the presets and enrolments in the demo database.
+//! - [`today`]: the Today view, the catch-up counts and sequence figures.
 //!
 //! Using it from the app: [`run_due`] is synchronous (rusqlite and lettre
 //! block), so a tokio task calls it through `spawn_blocking` with its own
@@ -38,6 +39,7 @@ pub mod simulate;
 pub mod smtp;
 pub mod store;
 pub mod template;
+pub mod today;
 pub mod validate;
 
 pub use scheduler::{run_due, run_due_with, RunOptions};

@@ -206,10 +206,14 @@ pub struct SequenceDraft {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct Sequence {
+    #[ts(type = "number")]
     pub id: i64,
     /// Raised by one on every saved edit.
+    #[ts(type = "number")]
     pub version: i64,
+    #[ts(type = "number")]
     pub created_at: i64,
+    #[ts(type = "number")]
     pub updated_at: i64,
     pub draft: SequenceDraft,
 }
@@ -218,6 +222,7 @@ pub struct Sequence {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct SequenceSummary {
+    #[ts(type = "number")]
     pub id: i64,
     pub name: String,
     pub status: SequenceStatus,
@@ -242,15 +247,21 @@ pub enum EnrolmentState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct Enrolment {
+    #[ts(type = "number")]
     pub id: i64,
+    #[ts(type = "number")]
     pub sequence_id: i64,
     /// Null once the lead was deleted.
+    #[ts(type = "number | null")]
     pub lead_id: Option<i64>,
     pub state: EnrolmentState,
     pub step_index: u32,
     /// Unix seconds (UTC) at which the current step is due.
+    #[ts(type = "number | null")]
     pub next_due_at: Option<i64>,
+    #[ts(type = "number")]
     pub enrolled_at: i64,
+    #[ts(type = "number | null")]
     pub ended_at: Option<i64>,
     pub exit_reason: Option<String>,
     /// Failed attempts at the current step since it last made progress.
@@ -288,24 +299,31 @@ pub enum OutboxStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct OutboxRow {
+    #[ts(type = "number")]
     pub id: i64,
+    #[ts(type = "number")]
     pub enrolment_id: i64,
+    #[ts(type = "number")]
     pub sequence_id: i64,
     pub sequence_name: String,
     pub step_id: String,
+    #[ts(type = "number | null")]
     pub lead_id: Option<i64>,
     pub kind: OutboxKind,
     pub status: OutboxStatus,
     pub to_address: Option<String>,
     pub subject: Option<String>,
     pub body: String,
+    #[ts(type = "number")]
     pub due_at: i64,
     /// True when the step ran well after it was due, because no scheduler
     /// was running (for example while the app was closed).
     pub late: bool,
     pub attempts: u32,
+    #[ts(type = "number | null")]
     pub next_attempt_at: Option<i64>,
     pub last_error: Option<String>,
+    #[ts(type = "number | null")]
     pub sent_at: Option<i64>,
     pub skip_reason: Option<String>,
 }
@@ -316,7 +334,9 @@ pub struct OutboxRow {
 pub struct OutboxQuery {
     pub status: Option<OutboxStatus>,
     pub kind: Option<OutboxKind>,
+    #[ts(type = "number | null")]
     pub sequence_id: Option<i64>,
+    #[ts(type = "number | null")]
     pub lead_id: Option<i64>,
     pub limit: u32,
 }
@@ -325,9 +345,13 @@ pub struct OutboxQuery {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct HistoryEntry {
+    #[ts(type = "number | null")]
     pub enrolment_id: Option<i64>,
+    #[ts(type = "number")]
     pub sequence_id: i64,
+    #[ts(type = "number | null")]
     pub lead_id: Option<i64>,
+    #[ts(type = "number")]
     pub at: i64,
     /// enrolled, step, late, failed, exited, completed, removed or edited.
     pub kind: String,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::engine::{self, Effect, LeadFacts, Position, Transition};
-use super::enrol::{lead_state, property_matches};
+use super::enrol::{in_audience, lead_state, may_enter, property_matches};
 use super::model::{ReEntry, SequenceDraft, Trigger};
 use super::validate::validate;
 use super::{clock, template};
@@ -28,6 +28,7 @@ pub const MAX_DAYS: u32 = 365;
 #[ts(export)]
 pub struct SimulatedStep {
     pub step_id: String,
+    #[ts(type = "number")]
     pub at: i64,
     /// For an e-mail: the subject and body the lead would have received.
     pub subject: Option<String>,
@@ -38,9 +39,11 @@ pub struct SimulatedStep {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct SimulatedLead {
+    #[ts(type = "number")]
     pub lead_id: i64,
     pub name: Option<String>,
     pub email: Option<String>,
+    #[ts(type = "number")]
     pub enrolled_at: i64,
     pub steps: Vec<SimulatedStep>,
     /// `completed`, `waiting` (at `waiting_at_step`) or `exited`.
@@ -53,7 +56,9 @@ pub struct SimulatedLead {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct SimulationResult {
+    #[ts(type = "number")]
     pub from: i64,
+    #[ts(type = "number")]
     pub to: i64,
     pub enrolled: u32,
     pub completed: u32,
@@ -69,7 +74,7 @@ pub struct SimulationResult {
 }
 
 /// A lead's events and stage changes, as read by the dry run.
-struct History {
+pub(crate) struct History {
     events: Vec<(String, i64)>,
     stages: Vec<(i64, Stage)>,
     current_stage: Stage,
@@ -101,7 +106,7 @@ impl LeadFacts for History {
     }
 }
 
-fn load_history(
+pub(crate) fn load_history(
     conn: &Connection,
     lead_id: i64,
     current_stage: Stage,
@@ -235,6 +240,73 @@ pub fn simulate(
         };
         last_enrolled.insert(lead_id, at);
         tally(&mut result, lead);
+    }
+    Ok(result)
+}
+
+/// Maximum number of leads a forecast plays, taken by lowest lead id.
+pub const MAX_FORECAST_LEADS: usize = 500;
+
+/// Plays `draft` forward over the `days` days after `now` for leads that
+/// fit the audience today, as if each were enrolled at `now` and did nothing
+/// new: conditions on future events take their timeout path. It shows who
+/// would get what and when before a sequence is activated. For a saved
+/// sequence (`sequence_id`), leads its re-entry policy keeps out, such as
+/// those already in it, are left out. Only reads.
+pub fn forecast(
+    conn: &Connection,
+    draft: &SequenceDraft,
+    sequence_id: Option<i64>,
+    now: i64,
+    days: u32,
+) -> Result<SimulationResult> {
+    validate(draft)?;
+    if days == 0 || days > MAX_DAYS {
+        return Err(Error::invalid(
+            "dry-run days",
+            days.to_string(),
+            format!("choose between 1 and {MAX_DAYS} days"),
+        ));
+    }
+    let tz = clock::user_time_zone(conn)?;
+    let to = now + i64::from(days) * 86_400;
+    let mut result = SimulationResult {
+        from: now,
+        to,
+        reached: draft.steps.iter().map(|s| (s.id.clone(), 0)).collect(),
+        ..SimulationResult::default()
+    };
+    let mut stmt = conn.prepare(
+        "SELECT id FROM leads WHERE consent = 1 AND stage <> 'disqualified' ORDER BY id",
+    )?;
+    let candidates: Vec<i64> = stmt
+        .query_map([], |row| row.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut played = 0;
+    for lead_id in candidates {
+        if played >= MAX_FORECAST_LEADS {
+            result.note = Some(format!(
+                "only the first {MAX_FORECAST_LEADS} leads that fit the audience were played"
+            ));
+            break;
+        }
+        let Some(state) = lead_state(conn, lead_id)? else {
+            continue;
+        };
+        if state.ineligible_reason().is_some()
+            || !in_audience(conn, &draft.audience, lead_id, &state)?
+        {
+            continue;
+        }
+        if let Some(id) = sequence_id {
+            if !may_enter(conn, id, lead_id, draft.re_entry, now)? {
+                continue;
+            }
+        }
+        if let Some(lead) = replay_lead(conn, draft, lead_id, now, to, tz)? {
+            played += 1;
+            tally(&mut result, lead);
+        }
     }
     Ok(result)
 }

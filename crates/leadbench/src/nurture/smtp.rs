@@ -217,6 +217,49 @@ pub fn build_sender(
     }))
 }
 
+/// Sends one test e-mail to `to` with the given settings, so the user
+/// sees at once whether the server accepts them. Manual mode has nothing
+/// to test.
+pub fn send_test_email(
+    settings: &MailSettings,
+    password: Option<String>,
+    to: &str,
+    subject: &str,
+    body: &str,
+) -> Result<()> {
+    if settings.mode == MailMode::Manual {
+        return Err(Error::invalid(
+            "mail mode",
+            "manual",
+            "choose SMTP mode and fill in the server before sending a test e-mail",
+        ));
+    }
+    if to.trim().parse::<lettre::Address>().is_err() {
+        return Err(Error::invalid(
+            "test recipient",
+            to,
+            "enter an e-mail address such as you@example.com",
+        ));
+    }
+    let mut sender = build_sender(settings, password)?;
+    let email = OutgoingEmail {
+        outbox_id: 0,
+        to: to.trim().to_owned(),
+        subject: subject.to_owned(),
+        body: body.to_owned(),
+    };
+    sender.send(&email).map_err(|error| {
+        Error::invalid(
+            "SMTP server",
+            format!("{}:{}", settings.host.trim(), settings.port),
+            format!(
+                "the test e-mail was not accepted ({}); check host, port, security and login",
+                error.message
+            ),
+        )
+    })
+}
+
 impl MailSender for SmtpSender {
     fn delivers(&self) -> bool {
         true

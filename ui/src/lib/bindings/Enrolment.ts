@@ -4,15 +4,15 @@ import type { EnrolmentState } from "./EnrolmentState";
 /**
  * One lead's place in one sequence.
  */
-export type Enrolment = { id: bigint, sequence_id: bigint, 
+export type Enrolment = { id: number, sequence_id: number, 
 /**
  * Null once the lead was deleted.
  */
-lead_id: bigint | null, state: EnrolmentState, step_index: number, 
+lead_id: number | null, state: EnrolmentState, step_index: number, 
 /**
  * Unix seconds (UTC) at which the current step is due.
  */
-next_due_at: bigint | null, enrolled_at: bigint, ended_at: bigint | null, exit_reason: string | null, 
+next_due_at: number | null, enrolled_at: number, ended_at: number | null, exit_reason: string | null, 
 /**
  * Failed attempts at the current step since it last made progress.
  */

@@ -3,7 +3,7 @@
 /**
  * One entry of an enrolment's history.
  */
-export type HistoryEntry = { enrolment_id: bigint | null, sequence_id: bigint, lead_id: bigint | null, at: bigint, 
+export type HistoryEntry = { enrolment_id: number | null, sequence_id: number, lead_id: number | null, at: number, 
 /**
  * enrolled, step, late, failed, exited, completed, removed or edited.
  */

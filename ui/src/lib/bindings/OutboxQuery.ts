@@ -5,4 +5,4 @@ import type { OutboxStatus } from "./OutboxStatus";
 /**
  * Filter of [`crate::nurture::store::list_outbox`].
  */
-export type OutboxQuery = { status: OutboxStatus | null, kind: OutboxKind | null, sequence_id: bigint | null, lead_id: bigint | null, limit: number, };
+export type OutboxQuery = { status: OutboxStatus | null, kind: OutboxKind | null, sequence_id: number | null, lead_id: number | null, limit: number, };

@@ -5,9 +5,9 @@ import type { OutboxStatus } from "./OutboxStatus";
 /**
  * One touchpoint of the outbox.
  */
-export type OutboxRow = { id: bigint, enrolment_id: bigint, sequence_id: bigint, sequence_name: string, step_id: string, lead_id: bigint | null, kind: OutboxKind, status: OutboxStatus, to_address: string | null, subject: string | null, body: string, due_at: bigint, 
+export type OutboxRow = { id: number, enrolment_id: number, sequence_id: number, sequence_name: string, step_id: string, lead_id: number | null, kind: OutboxKind, status: OutboxStatus, to_address: string | null, subject: string | null, body: string, due_at: number, 
 /**
  * True when the step ran well after it was due, because no scheduler
  * was running (for example while the app was closed).
  */
-late: boolean, attempts: number, next_attempt_at: bigint | null, last_error: string | null, sent_at: bigint | null, skip_reason: string | null, };
+late: boolean, attempts: number, next_attempt_at: number | null, last_error: string | null, sent_at: number | null, skip_reason: string | null, };

@@ -4,8 +4,8 @@ import type { SequenceDraft } from "./SequenceDraft";
 /**
  * A saved sequence.
  */
-export type Sequence = { id: bigint, 
+export type Sequence = { id: number, 
 /**
  * Raised by one on every saved edit.
  */
-version: bigint, created_at: bigint, updated_at: bigint, draft: SequenceDraft, };
+version: number, created_at: number, updated_at: number, draft: SequenceDraft, };

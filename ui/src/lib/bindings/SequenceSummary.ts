@@ -5,4 +5,4 @@ import type { Trigger } from "./Trigger";
 /**
  * One line of the sequence list.
  */
-export type SequenceSummary = { id: bigint, name: string, status: SequenceStatus, trigger: Trigger, steps: number, active: number, completed: number, exited: number, };
+export type SequenceSummary = { id: number, name: string, status: SequenceStatus, trigger: Trigger, steps: number, active: number, completed: number, exited: number, };

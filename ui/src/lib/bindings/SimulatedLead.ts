@@ -4,7 +4,7 @@ import type { SimulatedStep } from "./SimulatedStep";
 /**
  * Replayed outcome for one lead.
  */
-export type SimulatedLead = { lead_id: bigint, name: string | null, email: string | null, enrolled_at: bigint, steps: Array<SimulatedStep>, 
+export type SimulatedLead = { lead_id: number, name: string | null, email: string | null, enrolled_at: number, steps: Array<SimulatedStep>, 
 /**
  * `completed`, `waiting` (at `waiting_at_step`) or `exited`.
  */

@@ -3,7 +3,7 @@
 /**
  * One step a lead would have reached.
  */
-export type SimulatedStep = { step_id: string, at: bigint, 
+export type SimulatedStep = { step_id: string, at: number, 
 /**
  * For an e-mail: the subject and body the lead would have received.
  */

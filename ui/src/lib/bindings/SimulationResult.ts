@@ -4,7 +4,7 @@ import type { SimulatedLead } from "./SimulatedLead";
 /**
  * The result of a dry run.
  */
-export type SimulationResult = { from: bigint, to: bigint, enrolled: number, completed: number, waiting: number, exited: number, emails: number, 
+export type SimulationResult = { from: number, to: number, enrolled: number, completed: number, waiting: number, exited: number, emails: number, 
 /**
  * How many leads reached each step, in step order.
  */
