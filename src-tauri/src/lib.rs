@@ -6,6 +6,7 @@ mod commands;
 mod dialogs;
 mod kpi;
 mod logging;
+mod scoring;
 mod state;
 
 use tauri::Manager;
@@ -37,6 +38,13 @@ pub fn run() {
             board::reorder_column,
             kpi::kpi_report,
             kpi::kpi_chart,
+            // Scoring screen
+            scoring::scoring_overview,
+            scoring::scoring_preview,
+            scoring::scoring_edit_rule,
+            scoring::scoring_check_rule,
+            scoring::scoring_apply_thresholds,
+            scoring::scoring_explain,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|error| {

@@ -36,9 +36,11 @@ pub struct RecomputeSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct NewEvent {
+    #[ts(type = "number")]
     pub lead_id: i64,
     pub event_type: String,
     /// Unix seconds, UTC.
+    #[ts(type = "number")]
     pub occurred_at: i64,
     /// Properties as a JSON object, such as `{"url": "/pricing"}`.
     #[serde(default)]
@@ -178,7 +180,12 @@ pub(crate) fn with_large_cache<T>(
     result
 }
 
-fn recompute_in(tx: &Transaction<'_>, rules: &CompiledRules, now: i64) -> Result<RecomputeSummary> {
+/// Scores every lead with `rules` inside `tx`; the work of [`recompute`].
+pub(crate) fn recompute_in(
+    tx: &Transaction<'_>,
+    rules: &CompiledRules,
+    now: i64,
+) -> Result<RecomputeSummary> {
     // 1. Leads and their fields, in id order.
     let mut accounts = Accounts::load_all(tx)?;
     let mut leads: Vec<(StoredLead, LeadFacts)> = Vec::new();
