@@ -123,6 +123,9 @@ fn workbench_preview_predicts_apply() {
     };
     let shown = workbench.preview(db.conn(), &request(candidate)).unwrap();
     assert_eq!(shown.at_thresholds.len(), 3);
+    let by_origin: u32 = shown.preview.transitions.iter().map(|m| m.count).sum();
+    assert_eq!(by_origin, shown.preview.moved.total());
+    assert!(shown.preview.transitions.iter().all(|m| m.from < m.to));
     assert!(shown.histogram_svg.starts_with("<svg"));
     assert!(shown.backtest_svg.contains("Precision"));
 

@@ -20,6 +20,17 @@ import type { ErrorPayload } from './bindings/ErrorPayload';
 import type { LeadPage } from './bindings/LeadPage';
 import type { LeadQuery } from './bindings/LeadQuery';
 import type { Settings } from './bindings/Settings';
+// Scoring screen
+import type { ApplyThresholds } from './bindings/ApplyThresholds';
+import type { PreviewRequest } from './bindings/PreviewRequest';
+import type { PreviewResult } from './bindings/PreviewResult';
+import type { Rule } from './bindings/Rule';
+import type { RuleEditResult } from './bindings/RuleEditResult';
+import type { RuleIssue } from './bindings/RuleIssue';
+import type { ScoreExplanation } from './bindings/ScoreExplanation';
+import type { ScoringOverview } from './bindings/ScoringOverview';
+import type { ScoringRuleEdit } from './bindings/ScoringRuleEdit';
+import type { Thresholds } from './bindings/Thresholds';
 
 interface Commands {
   app_info: { args: Record<string, never>; result: AppInfo };
@@ -37,6 +48,13 @@ interface Commands {
   reorder_column: { args: { stage: Stage; ids: number[] }; result: null };
   kpi_report: { args: { request: KpiRequest }; result: KpiReport };
   kpi_chart: { args: { request: ChartRequest }; result: string };
+  // Scoring screen
+  scoring_overview: { args: Record<string, never>; result: ScoringOverview };
+  scoring_preview: { args: { request: PreviewRequest }; result: PreviewResult };
+  scoring_edit_rule: { args: { edit: ScoringRuleEdit }; result: RuleEditResult };
+  scoring_check_rule: { args: { rule: Rule }; result: RuleIssue | null };
+  scoring_apply_thresholds: { args: { thresholds: Thresholds }; result: ApplyThresholds };
+  scoring_explain: { args: { lead: string }; result: ScoreExplanation };
 }
 
 /** An error returned by a command, with its kind and English detail. */

@@ -56,7 +56,7 @@ pub fn histogram_svg(
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(colors.grid)
+            .light_line_style(TRANSPARENT)
             .bold_line_style(colors.grid)
             .axis_style(colors.text)
             .label_style(font.clone())
@@ -157,10 +157,11 @@ pub fn backtest_svg(
             .map_err(|e| fail(&e))?;
         chart
             .configure_mesh()
-            .light_line_style(colors.grid)
+            .light_line_style(TRANSPARENT)
             .bold_line_style(colors.grid)
             .axis_style(colors.text)
             .label_style(font.clone())
+            .x_label_formatter(&|threshold| format!("{threshold:.0}"))
             .y_label_formatter(&|share| format!("{:.0}%", share * 100.0))
             .draw()
             .map_err(|e| fail(&e))?;
@@ -232,7 +233,7 @@ pub fn series_svg(points: &[ScorePoint], size: (u32, u32), theme: Theme) -> Resu
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(colors.grid)
+            .light_line_style(TRANSPARENT)
             .bold_line_style(colors.grid)
             .axis_style(colors.text)
             .label_style(("sans-serif", 11).into_font().color(&colors.text))

@@ -44,7 +44,7 @@ pub enum RuleEdit {
 pub struct RuleEditResult {
     /// The rule as saved, for a save.
     pub rule: Option<Rule>,
-    /// What scoring every lead again changed.
+    /// Summary of scoring every lead again.
     pub rescored: RecomputeSummary,
 }
 

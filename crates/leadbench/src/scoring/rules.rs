@@ -218,7 +218,7 @@ pub fn from_hundredths(hundredths: i64) -> f64 {
 }
 
 /// The first problem found in a rule, with the values it is about. The app
-/// translates it; [`RuleIssue::message`] gives the English text.
+/// translates it, and [`RuleIssue::message`] returns the English text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "issue", rename_all = "snake_case")]
 #[ts(export)]
