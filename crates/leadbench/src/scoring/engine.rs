@@ -309,11 +309,15 @@ impl CompiledRules {
 
     /// Scores the lead in row `lead` of `table`.
     pub fn finish_row(&self, facts: &LeadFacts, table: &TallyTable, lead: usize) -> LeadScore {
+        // Most rule sets have no "once per" rule, so skip hashing then.
+        let has_once = !table.once.is_empty();
         self.finish_with(facts, |slot| {
-            rule_total(
-                &table.cells[lead * table.width + slot],
-                table.once.get(&(lead, slot)),
-            )
+            let once = if has_once {
+                table.once.get(&(lead, slot))
+            } else {
+                None
+            };
+            rule_total(&table.cells[lead * table.width + slot], once)
         })
     }
 
