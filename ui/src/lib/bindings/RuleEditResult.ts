@@ -11,6 +11,6 @@ export type RuleEditResult = {
  */
 rule: Rule | null, 
 /**
- * What scoring every lead again changed.
+ * Summary of scoring every lead again.
  */
 rescored: RecomputeSummary, };

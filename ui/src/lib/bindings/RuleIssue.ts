@@ -2,6 +2,6 @@
 
 /**
  * The first problem found in a rule, with the values it is about. The app
- * translates it; [`RuleIssue::message`] gives the English text.
+ * translates it, and [`RuleIssue::message`] returns the English text.
  */
 export type RuleIssue = { "issue": "no_name" } | { "issue": "same_name", name: string, } | { "issue": "points_zero" } | { "issue": "points_too_large", points: number, max: number, } | { "issue": "points_not_number" } | { "issue": "custom_key_missing" } | { "issue": "empty_text" } | { "issue": "no_values" } | { "issue": "empty_value" } | { "issue": "range_no_bounds" } | { "issue": "range_bound_not_number" } | { "issue": "range_reversed", min: number, max: number, } | { "issue": "no_event_type" } | { "issue": "cap_not_positive", cap: number, } | { "issue": "filter_no_property" } | { "issue": "once_per_no_property" } | { "issue": "decay_out_of_range", days: number, max: number, };
