@@ -205,7 +205,7 @@ pub(crate) fn recompute_in(
     let scores: Vec<LeadScore> = leads
         .iter()
         .enumerate()
-        .map(|(slot, (_, facts))| rules.finish_row(facts, &table, slot))
+        .map(|(slot, (_, facts))| rules.total_row(facts, &table, slot))
         .collect();
     drop(table);
     let changing = leads
