@@ -79,6 +79,13 @@ fn main() {
         "nurture_test_email",
         "nurture_scheduler_status",
         "nurture_run_now",
+        // Scoring screen
+        "scoring_overview",
+        "scoring_preview",
+        "scoring_edit_rule",
+        "scoring_check_rule",
+        "scoring_apply_thresholds",
+        "scoring_explain",
     ]);
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
         .expect("failed to read tauri.conf.json or the capability files");

@@ -9,6 +9,7 @@ mod import;
 mod kpi;
 mod lead_panel;
 mod logging;
+mod scoring;
 mod state;
 // Nurture screen and scheduler.
 mod nurture;
@@ -112,6 +113,13 @@ pub fn run() {
             nurture::nurture_test_email,
             nurture::nurture_scheduler_status,
             nurture::nurture_run_now,
+            // Scoring screen
+            scoring::scoring_overview,
+            scoring::scoring_preview,
+            scoring::scoring_edit_rule,
+            scoring::scoring_check_rule,
+            scoring::scoring_apply_thresholds,
+            scoring::scoring_explain,
         ])
         .run(tauri::generate_context!())
         .unwrap_or_else(|error| {

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use leadbench::error::ErrorPayload;
 use leadbench::kpi::Dashboard;
+use leadbench::scoring::workbench::Workbench;
 use leadbench::{Database, Error};
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager};
@@ -24,6 +25,8 @@ pub struct Workspace {
     /// The KPI dashboard of `db`, with the facts of its last request. It
     /// belongs to the workspace because its change check is per connection.
     pub dashboard: Dashboard,
+    /// The Scoring screen's cached scores and outcomes of `db`.
+    pub scoring: Workbench,
 }
 
 /// Managed state shared by all commands.
@@ -86,6 +89,7 @@ pub fn open_workspace(path: &Path) -> Workspace {
                 path: path.to_owned(),
                 open_error: None,
                 dashboard: Dashboard::default(),
+                scoring: Workbench::default(),
             }
         }
         Err(error) => {
@@ -95,6 +99,7 @@ pub fn open_workspace(path: &Path) -> Workspace {
                 path: path.to_owned(),
                 open_error: Some(ErrorPayload::from(&error)),
                 dashboard: Dashboard::default(),
+                scoring: Workbench::default(),
             }
         }
     }

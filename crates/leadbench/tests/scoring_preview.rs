@@ -147,6 +147,7 @@ fn backtest_recall_falls_with_threshold() {
     let svg = backtest_svg(
         ["Backtest", "Recall", "Precision"],
         &backtest,
+        Some(&Thresholds::DEFAULT),
         (640, 320),
         Theme::Light,
     )

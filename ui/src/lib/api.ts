@@ -67,6 +67,17 @@ import type { SequenceStatus } from './bindings/SequenceStatus';
 import type { SimulationResult } from './bindings/SimulationResult';
 import type { TodayView } from './bindings/TodayView';
 import type { Language } from './bindings/Language';
+// Scoring screen
+import type { ApplyThresholds } from './bindings/ApplyThresholds';
+import type { PreviewRequest } from './bindings/PreviewRequest';
+import type { PreviewResult } from './bindings/PreviewResult';
+import type { Rule } from './bindings/Rule';
+import type { RuleEditResult } from './bindings/RuleEditResult';
+import type { RuleIssue } from './bindings/RuleIssue';
+import type { ScoreExplanation } from './bindings/ScoreExplanation';
+import type { ScoringOverview } from './bindings/ScoringOverview';
+import type { ScoringRuleEdit } from './bindings/ScoringRuleEdit';
+import type { Thresholds } from './bindings/Thresholds';
 
 interface Commands {
   app_info: { args: Record<string, never>; result: AppInfo };
@@ -155,6 +166,13 @@ interface Commands {
   };
   nurture_scheduler_status: { args: Record<string, never>; result: SchedulerStatus };
   nurture_run_now: { args: Record<string, never>; result: RunSummary };
+  // Scoring screen
+  scoring_overview: { args: Record<string, never>; result: ScoringOverview };
+  scoring_preview: { args: { request: PreviewRequest }; result: PreviewResult };
+  scoring_edit_rule: { args: { edit: ScoringRuleEdit }; result: RuleEditResult };
+  scoring_check_rule: { args: { rule: Rule }; result: RuleIssue | null };
+  scoring_apply_thresholds: { args: { thresholds: Thresholds }; result: ApplyThresholds };
+  scoring_explain: { args: { lead: string }; result: ScoreExplanation };
 }
 
 /** An error returned by a command, with its kind and English detail. */

@@ -56,7 +56,7 @@ pub fn histogram_svg(
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(colors.grid)
+            .light_line_style(TRANSPARENT)
             .bold_line_style(colors.grid)
             .axis_style(colors.text)
             .label_style(font.clone())
@@ -122,11 +122,14 @@ pub fn preview_chart(
     Ok(PreviewChart { preview, svg })
 }
 
-/// Draws recall and precision against the threshold. `labels` are the
-/// translated names of the title, the recall curve and the precision curve.
+/// Draws recall and precision against the threshold, with the MQL, Warm
+/// and SQL thresholds of `marks` as vertical lines when given. `labels` are
+/// the translated names of the title, the recall curve and the precision
+/// curve.
 pub fn backtest_svg(
     labels: [&str; 3],
     backtest: &Backtest,
+    marks: Option<&Thresholds>,
     size: (u32, u32),
     theme: Theme,
 ) -> Result<String> {
@@ -137,7 +140,7 @@ pub fn backtest_svg(
         .points
         .last()
         .map_or(100.0, |p| p.threshold)
-        .max(1.0);
+        .max(marks.map_or(1.0, |m| m.sql + 1.0));
 
     let mut svg = String::new();
     {
@@ -154,10 +157,11 @@ pub fn backtest_svg(
             .map_err(|e| fail(&e))?;
         chart
             .configure_mesh()
-            .light_line_style(colors.grid)
+            .light_line_style(TRANSPARENT)
             .bold_line_style(colors.grid)
             .axis_style(colors.text)
             .label_style(font.clone())
+            .x_label_formatter(&|threshold| format!("{threshold:.0}"))
             .y_label_formatter(&|share| format!("{:.0}%", share * 100.0))
             .draw()
             .map_err(|e| fail(&e))?;
@@ -176,6 +180,16 @@ pub fn backtest_svg(
                 .label(label)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color));
         }
+        if let Some(marks) = marks {
+            for (value, color) in threshold_lines(marks) {
+                chart
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(value, 0.0), (value, 1.05)],
+                        color.mix(0.7).stroke_width(1),
+                    )))
+                    .map_err(|e| fail(&e))?;
+            }
+        }
         chart
             .configure_series_labels()
             .label_font(font)
@@ -186,6 +200,14 @@ pub fn backtest_svg(
         root.present().map_err(|e| fail(&e))?;
     }
     Ok(svg)
+}
+
+fn threshold_lines(thresholds: &Thresholds) -> [(f64, RGBColor); 3] {
+    [
+        (thresholds.mql, MQL_COLOR),
+        (thresholds.warm, WARM_COLOR),
+        (thresholds.sql, SQL_COLOR),
+    ]
 }
 
 /// Draws a small line chart of a lead's score over time.
@@ -211,7 +233,7 @@ pub fn series_svg(points: &[ScorePoint], size: (u32, u32), theme: Theme) -> Resu
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(colors.grid)
+            .light_line_style(TRANSPARENT)
             .bold_line_style(colors.grid)
             .axis_style(colors.text)
             .label_style(("sans-serif", 11).into_font().color(&colors.text))

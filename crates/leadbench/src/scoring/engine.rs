@@ -309,12 +309,61 @@ impl CompiledRules {
 
     /// Scores the lead in row `lead` of `table`.
     pub fn finish_row(&self, facts: &LeadFacts, table: &TallyTable, lead: usize) -> LeadScore {
+        // Most rule sets have no "once per" rule, so skip hashing then.
+        let has_once = !table.once.is_empty();
         self.finish_with(facts, |slot| {
-            rule_total(
-                &table.cells[lead * table.width + slot],
-                table.once.get(&(lead, slot)),
-            )
+            let once = if has_once {
+                table.once.get(&(lead, slot))
+            } else {
+                None
+            };
+            rule_total(&table.cells[lead * table.width + slot], once)
         })
+    }
+
+    /// Scores the lead in row `lead` of `table` like [`Self::finish_row`],
+    /// but without the per-rule parts, so nothing is allocated for a lead
+    /// that matches no disqualifying rule. The totals are the same.
+    pub fn total_row(&self, facts: &LeadFacts, table: &TallyTable, lead: usize) -> LeadScore {
+        let has_once = !table.once.is_empty();
+        let fit = self
+            .fit
+            .iter()
+            .filter(|(_, condition, _)| condition.matches(facts))
+            .map(|(_, _, points)| points)
+            .sum();
+        let behaviour = self
+            .behaviour
+            .iter()
+            .enumerate()
+            .map(|(slot, behaviour)| {
+                let once = if has_once {
+                    table.once.get(&(lead, slot))
+                } else {
+                    None
+                };
+                let (raw, _) = rule_total(&table.cells[lead * table.width + slot], once);
+                match behaviour.cap {
+                    Some(cap) => raw.clamp(-cap, cap),
+                    None => raw,
+                }
+            })
+            .sum();
+        let disqualified_by = self.disqualified_by(facts);
+        LeadScore {
+            fit,
+            behaviour,
+            parts: Vec::new(),
+            disqualified_by,
+            disqualified_name: disqualified_by.map(|rule| self.rules[rule].name.clone()),
+        }
+    }
+
+    fn disqualified_by(&self, facts: &LeadFacts) -> Option<usize> {
+        self.disqualify
+            .iter()
+            .find(|(_, condition)| condition.matches(facts))
+            .map(|(rule, _)| *rule)
     }
 
     fn finish_with(&self, facts: &LeadFacts, total_of: impl Fn(usize) -> (i64, u32)) -> LeadScore {
@@ -347,11 +396,7 @@ impl CompiledRules {
         }
         parts.sort_by_key(|part| part.rule);
 
-        let disqualified_by = self
-            .disqualify
-            .iter()
-            .find(|(_, condition)| condition.matches(facts))
-            .map(|(rule, _)| *rule);
+        let disqualified_by = self.disqualified_by(facts);
         LeadScore::new(&self.rules, parts, disqualified_by)
     }
 

@@ -22,6 +22,7 @@ pub const MAX_SERIES_POINTS: usize = 200;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct EventContribution {
+    #[ts(type = "number")]
     pub event_id: i64,
     pub external_id: Option<String>,
     /// Time of the event in UTC, RFC 3339.
@@ -37,6 +38,7 @@ pub struct EventContribution {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct RuleContribution {
+    #[ts(type = "number | null")]
     pub rule_id: Option<i64>,
     pub rule: String,
     pub kind: RuleKind,
@@ -56,6 +58,7 @@ pub struct RuleContribution {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct ScoreExplanation {
+    #[ts(type = "number")]
     pub lead: i64,
     pub score: f64,
     pub fit: f64,
@@ -76,6 +79,7 @@ pub struct ScoreExplanation {
 #[ts(export)]
 pub struct ScorePoint {
     /// Unix seconds, UTC.
+    #[ts(type = "number")]
     pub at: i64,
     pub score: f64,
 }

@@ -14,11 +14,14 @@
 //! - [`cli`]: the `score`, `thresholds` and `rules` commands.
 //! - [`chart`]: the histogram, backtest and score-over-time charts as SVG.
 //! - [`explain`]: a lead's score broken down by rule, and its score over time.
+//! - [`edit`]: rule changes from the Scoring screen, each followed by re-scoring.
+//! - [`workbench`]: the Scoring screen's overview and threshold previews.
 
 pub mod backtest;
 pub mod chart;
 pub mod cli;
 pub mod defaults;
+pub mod edit;
 pub mod engine;
 pub mod explain;
 pub mod facts;
@@ -28,6 +31,7 @@ pub mod recompute;
 pub mod rules;
 pub mod stages;
 pub mod store;
+pub mod workbench;
 
 pub use recompute::{
     recompute, record_events, rescore, NewEvent, RecomputeSummary, RecordedEvents,

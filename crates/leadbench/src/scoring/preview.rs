@@ -33,8 +33,20 @@ pub struct ThresholdPreview {
     pub stages: StageCounts,
     /// Leads that would move forward into each stage.
     pub moved: MovedCounts,
+    /// The same moves by stage of origin: New to MQL, MQL to SQL and so on.
+    /// Pairs without moves are left out.
+    pub transitions: Vec<StageMove>,
     /// Leads whose score would sit below the threshold of their stage.
     pub cooling: u32,
+}
+
+/// Number of leads that would move from one stage to another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct StageMove {
+    pub from: Stage,
+    pub to: Stage,
+    pub count: u32,
 }
 
 /// Stored scores and stages of all leads, sorted for fast counting.
@@ -132,6 +144,7 @@ impl ScoreSnapshot {
 
         let mut stages = self.settled.clone();
         let mut moved = MovedCounts::default();
+        let mut transitions = Vec::new();
         let mut cooling = 0;
         let scored = [Stage::New, Stage::Mql, Stage::Warm, Stage::Sql];
         let limits = [
@@ -151,6 +164,13 @@ impl ScoreSnapshot {
                 let newly = reached - above;
                 stages.add(scored[target], newly);
                 moved.add(scored[target], newly);
+                if newly > 0 {
+                    transitions.push(StageMove {
+                        from: scored[slot],
+                        to: scored[target],
+                        count: newly,
+                    });
+                }
                 above = reached;
             }
             stages.add(scored[slot], scores.len() as u32 - above);
@@ -162,10 +182,12 @@ impl ScoreSnapshot {
             cooling += scores.len() as u32 - at_least(scores, limits[slot]);
         }
 
+        transitions.sort_by_key(|m| (m.from, m.to));
         Ok(ThresholdPreview {
             thresholds: *thresholds,
             stages,
             moved,
+            transitions,
             cooling,
         })
     }

@@ -7,7 +7,7 @@ use rusqlite::{params, Transaction};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::engine::{CompiledRules, EventFact, LeadFacts, LeadScore};
+use super::engine::{CompiledRules, EventFact, LeadFacts, LeadScore, TallyTable};
 use super::load::{read_lead, text_at, Accounts, IdIndex, StoredLead, LEAD_SQL};
 use super::rules::from_hundredths;
 use super::stages::{
@@ -36,9 +36,11 @@ pub struct RecomputeSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct NewEvent {
+    #[ts(type = "number")]
     pub lead_id: i64,
     pub event_type: String,
     /// Unix seconds, UTC.
+    #[ts(type = "number")]
     pub occurred_at: i64,
     /// Properties as a JSON object, such as `{"url": "/pricing"}`.
     #[serde(default)]
@@ -111,10 +113,7 @@ impl<'t> ScoreWriter<'t> {
         }
 
         let cooling = is_cooling(next.unwrap_or(lead.stage), points, &self.thresholds);
-        let changed = lead.score != points
-            || lead.fit != fit
-            || lead.behaviour != behaviour
-            || lead.disqualified_by.as_deref() != disqualified_by;
+        let changed = differs(lead, score);
         if changed || cooling != lead.cooling {
             self.update.execute(params![
                 lead.id,
@@ -178,7 +177,12 @@ pub(crate) fn with_large_cache<T>(
     result
 }
 
-fn recompute_in(tx: &Transaction<'_>, rules: &CompiledRules, now: i64) -> Result<RecomputeSummary> {
+/// Scores every lead with `rules` inside `tx`; the work of [`recompute`].
+pub(crate) fn recompute_in(
+    tx: &Transaction<'_>,
+    rules: &CompiledRules,
+    now: i64,
+) -> Result<RecomputeSummary> {
     // 1. Leads and their fields, in id order.
     let mut accounts = Accounts::load_all(tx)?;
     let mut leads: Vec<(StoredLead, LeadFacts)> = Vec::new();
@@ -192,7 +196,86 @@ fn recompute_in(tx: &Transaction<'_>, rules: &CompiledRules, now: i64) -> Result
     let index = IdIndex::new(leads.iter().map(|(lead, _)| lead.id));
 
     // 2. One pass over the events that some rule counts.
-    let mut table = rules.new_table(leads.len());
+    let table = tally_events(tx, rules, &index, leads.len(), now)?;
+
+    // 3. Scores, then stage moves and writes, with a cache large enough to
+    //    keep every changed page until the commit. When most leads change,
+    //    the indexes on scores and stages are rebuilt once instead of being
+    //    updated row by row.
+    let scores: Vec<LeadScore> = leads
+        .iter()
+        .enumerate()
+        .map(|(slot, (_, facts))| rules.total_row(facts, &table, slot))
+        .collect();
+    drop(table);
+    let changing = leads
+        .iter()
+        .zip(&scores)
+        .filter(|((lead, _), score)| differs(lead, score))
+        .count();
+    enlarge_cache(tx)?;
+    let rebuild = if changing >= BULK_WRITE_LEADS && changing * 4 >= leads.len() {
+        drop_score_indexes(tx)?
+    } else {
+        Vec::new()
+    };
+    let mut writer = ScoreWriter::new(tx, now)?;
+    for ((lead, _), score) in leads.iter().zip(&scores) {
+        writer.write(lead, score)?;
+    }
+    let summary = writer.summary;
+    for index in rebuild {
+        tx.execute_batch(&index)?;
+    }
+    Ok(summary)
+}
+
+/// Number of changed leads from which a full recomputation rebuilds the
+/// indexes on scores and stages, if it also changes a quarter of all leads.
+/// Below it, updating the indexes row by row is cheaper.
+const BULK_WRITE_LEADS: usize = 10_000;
+
+/// Reports whether the stored score, its parts or its disqualifying rule
+/// differ from `score`.
+fn differs(lead: &StoredLead, score: &LeadScore) -> bool {
+    lead.score != score.points()
+        || lead.fit != from_hundredths(score.fit)
+        || lead.behaviour != from_hundredths(score.behaviour)
+        || lead.disqualified_by.as_deref() != score.disqualified_name()
+}
+
+/// Drops the indexes of `leads` that contain a column scoring writes and
+/// returns their definitions, to be run again after the writes. Indexes
+/// that SQLite made for UNIQUE constraints have no definition and stay.
+fn drop_score_indexes(tx: &Transaction<'_>) -> Result<Vec<String>> {
+    let mut stmt = tx.prepare(
+        "SELECT m.name, m.sql FROM sqlite_master m
+         WHERE m.type = 'index' AND m.tbl_name = 'leads' AND m.sql IS NOT NULL
+           AND EXISTS (SELECT 1 FROM pragma_index_info(m.name) i
+                       WHERE i.name IN ('score', 'score_fit', 'score_behaviour', 'stage',
+                                        'stage_changed_at', 'cooling', 'disqualified_by'))",
+    )?;
+    let found = stmt
+        .query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    drop(stmt);
+    for (name, _) in &found {
+        tx.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+    }
+    Ok(found.into_iter().map(|(_, sql)| sql).collect())
+}
+
+/// Adds every event of a scored lead to a new tally table.
+fn tally_events(
+    tx: &Transaction<'_>,
+    rules: &CompiledRules,
+    index: &IdIndex,
+    leads: usize,
+    now: i64,
+) -> Result<TallyTable> {
+    let mut table = rules.new_table(leads);
     // Events of types no rule counts are skipped here rather than in SQL:
     // an IN list costs SQLite a lookup per row.
     let mut stmt = tx.prepare("SELECT id, lead_id, type, occurred_at, properties FROM events")?;
@@ -209,16 +292,7 @@ fn recompute_in(tx: &Transaction<'_>, rules: &CompiledRules, now: i64) -> Result
         };
         rules.add_event_to_row(&mut table, slot, &event, now);
     }
-
-    // 3. Scores, stage moves and writes, with a cache large enough to keep
-    //    every changed page until the commit.
-    enlarge_cache(tx)?;
-    let mut writer = ScoreWriter::new(tx, now)?;
-    for (slot, (lead, facts)) in leads.iter().enumerate() {
-        let score = rules.finish_row(facts, &table, slot);
-        writer.write(lead, &score)?;
-    }
-    Ok(writer.summary)
+    Ok(table)
 }
 
 /// Scores the given leads from scratch inside `tx`, for use after an edit,

@@ -20,6 +20,7 @@ pub const MAX_POINTS: f64 = 10_000.0;
 pub struct Rule {
     /// Database id; null for a rule that is not saved yet.
     #[serde(default)]
+    #[ts(type = "number | null")]
     pub id: Option<i64>,
     /// Name shown in the rule list and used as the reason in explanations.
     pub name: String,
@@ -216,29 +217,123 @@ pub fn from_hundredths(hundredths: i64) -> f64 {
     hundredths as f64 / 100.0
 }
 
+/// The first problem found in a rule, with the values it is about. The app
+/// translates it, and [`RuleIssue::message`] returns the English text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "issue", rename_all = "snake_case")]
+#[ts(export)]
+pub enum RuleIssue {
+    NoName,
+    SameName { name: String },
+    PointsZero,
+    PointsTooLarge { points: f64, max: f64 },
+    PointsNotNumber,
+    CustomKeyMissing,
+    EmptyText,
+    NoValues,
+    EmptyValue,
+    RangeNoBounds,
+    RangeBoundNotNumber,
+    RangeReversed { min: f64, max: f64 },
+    NoEventType,
+    CapNotPositive { cap: f64 },
+    FilterNoProperty,
+    OncePerNoProperty,
+    DecayOutOfRange { days: f64, max: f64 },
+}
+
+impl RuleIssue {
+    /// Returns the problem and its fix in English.
+    pub fn message(&self) -> String {
+        match self {
+            RuleIssue::NoName => "the rule has no name; give it a short name".to_owned(),
+            RuleIssue::SameName { .. } => {
+                "another rule has the same name; give each rule its own name".to_owned()
+            }
+            RuleIssue::PointsZero => {
+                "points is 0, so the rule would do nothing; enter other points or disable the rule"
+                    .to_owned()
+            }
+            RuleIssue::PointsTooLarge { points, max } => {
+                format!("points {points} is too large; use at most {max} (negative allowed)")
+            }
+            RuleIssue::PointsNotNumber => {
+                "points is not a number; enter a number such as 10".to_owned()
+            }
+            RuleIssue::CustomKeyMissing => {
+                "the condition reads a custom field but names none; set its key".to_owned()
+            }
+            RuleIssue::EmptyText => {
+                "the condition is empty; enter the text to compare with, or use the test \"empty\""
+                    .to_owned()
+            }
+            RuleIssue::NoValues => {
+                "the condition lists no values; enter at least one value".to_owned()
+            }
+            RuleIssue::EmptyValue => {
+                "the list of values contains an empty value; remove it".to_owned()
+            }
+            RuleIssue::RangeNoBounds => {
+                "the number range has no bounds; enter a minimum, a maximum or both".to_owned()
+            }
+            RuleIssue::RangeBoundNotNumber => {
+                "a range bound is not a number; enter a number".to_owned()
+            }
+            RuleIssue::RangeReversed { min, max } => {
+                format!("the minimum {min} is above the maximum {max}; swap them")
+            }
+            RuleIssue::NoEventType => {
+                "the rule names no event type; choose one such as page_view".to_owned()
+            }
+            RuleIssue::CapNotPositive { cap } => format!(
+                "the cap {cap} must be a positive number of points; remove the cap for no limit"
+            ),
+            RuleIssue::FilterNoProperty => {
+                "the event filter names no property; enter one such as url".to_owned()
+            }
+            RuleIssue::OncePerNoProperty => {
+                "\"once per\" names no property; enter one such as asset".to_owned()
+            }
+            RuleIssue::DecayOutOfRange { days, max } => {
+                format!("the decay period {days} days is invalid; use between 1 and {max} days")
+            }
+        }
+    }
+}
+
+/// Returns the first problem of one rule, or `None` when it can be saved.
+/// Name clashes with other rules are checked by [`validate_all`] and when
+/// saving.
+pub fn check(rule: &Rule) -> Option<RuleIssue> {
+    if rule.name.trim().is_empty() {
+        return Some(RuleIssue::NoName);
+    }
+    let checked = match &rule.body {
+        RuleBody::Fit { condition, points } => {
+            check_condition(condition).and_then(|()| check_points(*points))
+        }
+        RuleBody::Disqualify { condition } => check_condition(condition),
+        RuleBody::Behaviour(behaviour) => check_behaviour(behaviour),
+    };
+    checked.err()
+}
+
 /// Checks one rule and returns an error that names the rule and the reason.
 pub fn validate(rule: &Rule) -> Result<()> {
+    match check(rule) {
+        None => Ok(()),
+        Some(issue) => Err(issue_error(rule, &issue)),
+    }
+}
+
+/// Builds the error for `issue`, naming the rule (or "(unnamed)").
+pub fn issue_error(rule: &Rule, issue: &RuleIssue) -> Error {
     let label = if rule.name.trim().is_empty() {
         "(unnamed)".to_owned()
     } else {
         rule.name.trim().to_owned()
     };
-    let fail = |reason: String| Error::invalid("scoring rule", label.clone(), reason);
-
-    if rule.name.trim().is_empty() {
-        return Err(fail(
-            "the rule has no name; give it a short name".to_owned(),
-        ));
-    }
-    match &rule.body {
-        RuleBody::Fit { condition, points } => {
-            check_condition(condition).map_err(&fail)?;
-            check_points("points", *points).map_err(&fail)?;
-        }
-        RuleBody::Disqualify { condition } => check_condition(condition).map_err(&fail)?,
-        RuleBody::Behaviour(behaviour) => check_behaviour(behaviour).map_err(&fail)?,
-    }
-    Ok(())
+    Error::invalid("scoring rule", label, issue.message())
 }
 
 /// Checks every rule and that no two share a name.
@@ -247,70 +342,66 @@ pub fn validate_all(rules: &[Rule]) -> Result<()> {
     for rule in rules {
         validate(rule)?;
         if !names.insert(rule.name.trim().to_lowercase()) {
-            return Err(Error::invalid(
-                "scoring rule",
-                rule.name.trim(),
-                "another rule has the same name; give each rule its own name",
-            ));
+            let issue = RuleIssue::SameName {
+                name: rule.name.trim().to_owned(),
+            };
+            return Err(issue_error(rule, &issue));
         }
     }
     Ok(())
 }
 
-fn check_points(what: &str, points: f64) -> std::result::Result<(), String> {
+type Checked = std::result::Result<(), RuleIssue>;
+
+fn check_points(points: f64) -> Checked {
     if !points.is_finite() {
-        return Err(format!(
-            "{what} {points} is not a number; enter a number such as 10"
-        ));
+        return Err(RuleIssue::PointsNotNumber);
     }
     if points == 0.0 {
-        return Err(format!(
-            "{what} is 0, so the rule would do nothing; enter other points or disable the rule"
-        ));
+        return Err(RuleIssue::PointsZero);
     }
     if points.abs() > MAX_POINTS {
-        return Err(format!(
-            "{what} {points} is too large; use at most {MAX_POINTS} (negative allowed)"
-        ));
+        return Err(RuleIssue::PointsTooLarge {
+            points,
+            max: MAX_POINTS,
+        });
     }
     Ok(())
 }
 
-fn check_condition(condition: &Condition) -> std::result::Result<(), String> {
+fn check_condition(condition: &Condition) -> Checked {
     if condition.field == Field::Custom
         && condition.key.as_deref().is_none_or(|k| k.trim().is_empty())
     {
-        return Err("the condition reads a custom field but names none; set its key".to_owned());
+        return Err(RuleIssue::CustomKeyMissing);
     }
     check_test(&condition.test)
 }
 
-fn check_test(test: &Test) -> std::result::Result<(), String> {
+fn check_test(test: &Test) -> Checked {
     match test {
-        Test::Equals { value } | Test::Contains { value } if value.trim().is_empty() => Err(
-            "the condition is empty; enter the text to compare with, or use the test \"empty\""
-                .to_owned(),
-        ),
+        Test::Equals { value } | Test::Contains { value } if value.trim().is_empty() => {
+            Err(RuleIssue::EmptyText)
+        }
         Test::OneOf { values } if values.iter().all(|v| v.trim().is_empty()) => {
-            Err("the condition lists no values; enter at least one value".to_owned())
+            Err(RuleIssue::NoValues)
         }
         Test::OneOf { values } if values.iter().any(|v| v.trim().is_empty()) => {
-            Err("the list of values contains an empty value; remove it".to_owned())
+            Err(RuleIssue::EmptyValue)
         }
         Test::Range {
             min: None,
             max: None,
-        } => Err("the number range has no bounds; enter a minimum, a maximum or both".to_owned()),
+        } => Err(RuleIssue::RangeNoBounds),
         Test::Range { min, max } => {
-            for bound in [min, max].into_iter().flatten() {
-                if !bound.is_finite() {
-                    return Err(format!("the range bound {bound} is not a number"));
-                }
+            if [min, max].into_iter().flatten().any(|b| !b.is_finite()) {
+                return Err(RuleIssue::RangeBoundNotNumber);
             }
             match (min, max) {
-                (Some(low), Some(high)) if low > high => Err(format!(
-                    "the minimum {low} is above the maximum {high}; swap them"
-                )),
+                (Some(low), Some(high)) if low > high => Err(RuleIssue::RangeReversed {
+                    min: *low,
+                    max: *high,
+                }),
                 _ => Ok(()),
             }
         }
@@ -318,21 +409,19 @@ fn check_test(test: &Test) -> std::result::Result<(), String> {
     }
 }
 
-fn check_behaviour(rule: &BehaviourRule) -> std::result::Result<(), String> {
+fn check_behaviour(rule: &BehaviourRule) -> Checked {
     if rule.event_type.trim().is_empty() {
-        return Err("the rule names no event type; choose one such as page_view".to_owned());
+        return Err(RuleIssue::NoEventType);
     }
-    check_points("points", rule.points)?;
+    check_points(rule.points)?;
     if let Some(cap) = rule.cap {
         if !cap.is_finite() || cap <= 0.0 {
-            return Err(format!(
-                "the cap {cap} must be a positive number of points; remove the cap for no limit"
-            ));
+            return Err(RuleIssue::CapNotPositive { cap });
         }
     }
     if let Some(filter) = &rule.filter {
         if filter.property.trim().is_empty() {
-            return Err("the event filter names no property; enter one such as url".to_owned());
+            return Err(RuleIssue::FilterNoProperty);
         }
         check_test(&filter.test)?;
     }
@@ -341,15 +430,16 @@ fn check_behaviour(rule: &BehaviourRule) -> std::result::Result<(), String> {
         .as_deref()
         .is_some_and(|key| key.trim().is_empty())
     {
-        return Err("\"once per\" names no property; enter one such as asset".to_owned());
+        return Err(RuleIssue::OncePerNoProperty);
     }
     match rule.decay {
         Decay::None => Ok(()),
         Decay::HalfLife { days } | Decay::Expire { days } => {
             if !days.is_finite() || days <= 0.0 || days > MAX_DECAY_DAYS {
-                Err(format!(
-                    "the decay period {days} days is invalid; use between 1 and {MAX_DECAY_DAYS} days"
-                ))
+                Err(RuleIssue::DecayOutOfRange {
+                    days,
+                    max: MAX_DECAY_DAYS,
+                })
             } else {
                 Ok(())
             }

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::defaults::default_rules;
-use super::rules::{validate, validate_all, Rule, RuleBody, RuleSet, RULE_SET_VERSION};
+use super::rules::{
+    issue_error, validate, validate_all, Rule, RuleBody, RuleIssue, RuleSet, RULE_SET_VERSION,
+};
 use crate::error::{Error, Result};
 use crate::time::to_rfc3339;
 use crate::Database;
@@ -18,6 +20,7 @@ use crate::Database;
 #[ts(export)]
 pub struct RuleChange {
     /// Rule the change applies to; null for changes to the whole set.
+    #[ts(type = "number | null")]
     pub rule_id: Option<i64>,
     /// One of seed, add, edit, enable, disable, reorder, delete, import.
     pub action: String,
@@ -141,10 +144,17 @@ fn find(tx: &Transaction<'_>, id: i64) -> Result<Rule> {
 /// Adds a rule (no id) at the end of the list or replaces the saved rule
 /// with the same id. Returns the rule as saved.
 pub fn save_rule(db: &mut Database, rule: &Rule, now: i64) -> Result<Rule> {
+    let tx = db.write()?;
+    let saved = save_rule_in(&tx, rule, now)?;
+    tx.commit()?;
+    Ok(saved)
+}
+
+/// Does the work of [`save_rule`] inside `tx`.
+pub(crate) fn save_rule_in(tx: &Transaction<'_>, rule: &Rule, now: i64) -> Result<Rule> {
     validate(rule)?;
 
-    let tx = db.write()?;
-    seed(&tx, now)?;
+    seed(tx, now)?;
     let same_name: Option<i64> = tx
         .query_row(
             "SELECT id FROM scoring_rules WHERE lower(name) = lower(?1) AND id IS NOT ?2",
@@ -153,26 +163,25 @@ pub fn save_rule(db: &mut Database, rule: &Rule, now: i64) -> Result<Rule> {
         )
         .optional()?;
     if same_name.is_some() {
-        return Err(Error::invalid(
-            "scoring rule",
-            rule.name.trim(),
-            "another rule has the same name; give each rule its own name",
-        ));
+        let issue = RuleIssue::SameName {
+            name: rule.name.trim().to_owned(),
+        };
+        return Err(issue_error(rule, &issue));
     }
 
     let saved = match rule.id {
         None => {
-            let id = insert(&tx, rule, now)?;
+            let id = insert(tx, rule, now)?;
             let saved = Rule {
                 id: Some(id),
                 name: rule.name.trim().to_owned(),
                 ..rule.clone()
             };
-            log(&tx, Some(id), "add", None, Some(&saved), now)?;
+            log(tx, Some(id), "add", None, Some(&saved), now)?;
             saved
         }
         Some(id) => {
-            let before = find(&tx, id)?;
+            let before = find(tx, id)?;
             tx.execute(
                 "UPDATE scoring_rules SET name = ?2, kind = ?3, enabled = ?4, definition = ?5, updated_at = ?6
                  WHERE id = ?1",
@@ -189,19 +198,30 @@ pub fn save_rule(db: &mut Database, rule: &Rule, now: i64) -> Result<Rule> {
                 name: rule.name.trim().to_owned(),
                 ..rule.clone()
             };
-            log(&tx, Some(id), "edit", Some(&before), Some(&saved), now)?;
+            log(tx, Some(id), "edit", Some(&before), Some(&saved), now)?;
             saved
         }
     };
-    tx.commit()?;
     Ok(saved)
 }
 
 /// Enables or disables a rule; a disabled rule gives no points.
 pub fn set_rule_enabled(db: &mut Database, id: i64, enabled: bool, now: i64) -> Result<()> {
     let tx = db.write()?;
-    seed(&tx, now)?;
-    let before = find(&tx, id)?;
+    set_rule_enabled_in(&tx, id, enabled, now)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Does the work of [`set_rule_enabled`] inside `tx`.
+pub(crate) fn set_rule_enabled_in(
+    tx: &Transaction<'_>,
+    id: i64,
+    enabled: bool,
+    now: i64,
+) -> Result<()> {
+    seed(tx, now)?;
+    let before = find(tx, id)?;
     tx.execute(
         "UPDATE scoring_rules SET enabled = ?2, updated_at = ?3 WHERE id = ?1",
         params![id, enabled, now],
@@ -211,16 +231,21 @@ pub fn set_rule_enabled(db: &mut Database, id: i64, enabled: bool, now: i64) -> 
         ..before.clone()
     };
     let action = if enabled { "enable" } else { "disable" };
-    log(&tx, Some(id), action, Some(&before), Some(&after), now)?;
-    tx.commit()?;
-    Ok(())
+    log(tx, Some(id), action, Some(&before), Some(&after), now)
 }
 
 /// Puts the rules in the order of `ids`, which must list every rule once.
 pub fn reorder_rules(db: &mut Database, ids: &[i64], now: i64) -> Result<()> {
     let tx = db.write()?;
-    seed(&tx, now)?;
-    let mut saved: Vec<i64> = list_rules(&tx)?.iter().filter_map(|r| r.id).collect();
+    reorder_rules_in(&tx, ids, now)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Does the work of [`reorder_rules`] inside `tx`.
+pub(crate) fn reorder_rules_in(tx: &Transaction<'_>, ids: &[i64], now: i64) -> Result<()> {
+    seed(tx, now)?;
+    let mut saved: Vec<i64> = list_rules(tx)?.iter().filter_map(|r| r.id).collect();
     let mut wanted = ids.to_vec();
     saved.sort_unstable();
     wanted.sort_unstable();
@@ -237,20 +262,23 @@ pub fn reorder_rules(db: &mut Database, ids: &[i64], now: i64) -> Result<()> {
             params![id, position as i64 + 1, now],
         )?;
     }
-    log(&tx, None, "reorder", None, None, now)?;
-    tx.commit()?;
-    Ok(())
+    log(tx, None, "reorder", None, None, now)
 }
 
 /// Deletes a rule; its change log is kept.
 pub fn delete_rule(db: &mut Database, id: i64, now: i64) -> Result<()> {
     let tx = db.write()?;
-    seed(&tx, now)?;
-    let before = find(&tx, id)?;
-    tx.execute("DELETE FROM scoring_rules WHERE id = ?1", [id])?;
-    log(&tx, Some(id), "delete", Some(&before), None, now)?;
+    delete_rule_in(&tx, id, now)?;
     tx.commit()?;
     Ok(())
+}
+
+/// Does the work of [`delete_rule`] inside `tx`.
+pub(crate) fn delete_rule_in(tx: &Transaction<'_>, id: i64, now: i64) -> Result<()> {
+    seed(tx, now)?;
+    let before = find(tx, id)?;
+    tx.execute("DELETE FROM scoring_rules WHERE id = ?1", [id])?;
+    log(tx, Some(id), "delete", Some(&before), None, now)
 }
 
 /// Returns the latest `limit` rule changes, newest first.

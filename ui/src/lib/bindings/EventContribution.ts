@@ -3,7 +3,7 @@
 /**
  * One event counted (or skipped) by a behaviour rule.
  */
-export type EventContribution = { event_id: bigint, external_id: string | null, 
+export type EventContribution = { event_id: number, external_id: string | null, 
 /**
  * Time of the event in UTC, RFC 3339.
  */

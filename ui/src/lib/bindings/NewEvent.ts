@@ -3,11 +3,11 @@
 /**
  * A new behaviour event for [`record_events`].
  */
-export type NewEvent = { lead_id: bigint, event_type: string, 
+export type NewEvent = { lead_id: number, event_type: string, 
 /**
  * Unix seconds, UTC.
  */
-occurred_at: bigint, 
+occurred_at: number, 
 /**
  * Properties as a JSON object, such as `{"url": "/pricing"}`.
  */

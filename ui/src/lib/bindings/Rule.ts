@@ -8,7 +8,7 @@ export type Rule = {
 /**
  * Database id; null for a rule that is not saved yet.
  */
-id: bigint | null, 
+id: number | null, 
 /**
  * Name shown in the rule list and used as the reason in explanations.
  */

@@ -8,7 +8,7 @@ export type RuleChange = {
 /**
  * Rule the change applies to; null for changes to the whole set.
  */
-rule_id: bigint | null, 
+rule_id: number | null, 
 /**
  * One of seed, add, edit, enable, disable, reorder, delete, import.
  */

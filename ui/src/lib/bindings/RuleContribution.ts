@@ -5,7 +5,7 @@ import type { RuleKind } from "./RuleKind";
 /**
  * Points one rule gave the lead.
  */
-export type RuleContribution = { rule_id: bigint | null, rule: string, kind: RuleKind, 
+export type RuleContribution = { rule_id: number | null, rule: string, kind: RuleKind, 
 /**
  * Counted events; 0 for fit rules.
  */

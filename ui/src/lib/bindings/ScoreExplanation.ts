@@ -5,7 +5,7 @@ import type { Stage } from "./Stage";
 /**
  * A lead's score broken down by rule.
  */
-export type ScoreExplanation = { lead: bigint, score: number, fit: number, behaviour: number, 
+export type ScoreExplanation = { lead: number, score: number, fit: number, behaviour: number, 
 /**
  * Name of the disqualifying rule the lead matches, if any.
  */

@@ -7,4 +7,4 @@ export type ScorePoint = {
 /**
  * Unix seconds, UTC.
  */
-at: bigint, score: number, };
+at: number, score: number, };
