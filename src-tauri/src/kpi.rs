@@ -4,7 +4,7 @@
 //! Exports ask for a file through the save dialog.
 
 use leadbench::error::ErrorPayload;
-use leadbench::kpi::charts::sheet::SheetRequest;
+use leadbench::kpi::charts::sheet::{SheetFormat, SheetRequest};
 use leadbench::kpi::charts::{self, ChartFormat, ChartImage, ChartRequest};
 use leadbench::kpi::drill::LeadDrill;
 use leadbench::kpi::{export, KpiReport, KpiRequest};
@@ -142,13 +142,13 @@ pub async fn kpi_export_table(
     save_export(app, title, prepared).await
 }
 
-/// Saves the whole dashboard as one SVG or PNG sheet.
+/// Saves the whole dashboard as one SVG, PNG or PDF sheet.
 #[tauri::command]
 pub async fn kpi_export_sheet(
     app: AppHandle,
     state: State<'_, AppState>,
     request: SheetRequest,
-    format: ChartFormat,
+    format: SheetFormat,
     title: String,
 ) -> CommandResult<Option<String>> {
     let prepared = with_workspace(&state.workspace, move |workspace| {
@@ -160,7 +160,7 @@ pub async fn kpi_export_sheet(
         let bytes = charts::sheet::render(&report, &request, format)?;
         Ok((
             bytes,
-            export::suggested_path("dashboard", &report.range, extension(format)),
+            export::suggested_path("dashboard", &report.range, format.extension()),
         ))
     })
     .await?;

@@ -15,6 +15,7 @@
 //! - [`scoring`]: scoring rules, scores, stages from thresholds, previews and explanations.
 //! - [`cli`]: the `leadbench` command-line tool.
 //! - [`campaigns`]: campaigns with spend and visitors, edited or imported from CSV.
+//! - [`pdf`]: a one-page PDF writer for the dashboard report.
 
 pub mod board;
 pub mod charts;
@@ -33,6 +34,7 @@ pub mod settings;
 pub mod time;
 // KPI dashboard: campaigns and their spend.
 pub mod campaigns;
+pub mod pdf;
 
 pub use db::Database;
 pub use error::{Error, ErrorKind, Result};

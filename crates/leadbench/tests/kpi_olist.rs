@@ -266,4 +266,22 @@ fn olist_through_cli() {
     let text = std::fs::read_to_string(&sheet).unwrap();
     assert!(text.contains("MQL-to-SQL ratio"), "sheet names the cards");
     assert!(text.contains("10.5 %"), "sheet shows the ratio");
+
+    // The same sheet as a PDF page; a single chart has no PDF.
+    let pdf = dir.path().join("dashboard.pdf");
+    let status = Command::new(binary)
+        .args(["--db", path.to_str().unwrap(), "chart", "dashboard"])
+        .args(["--tz", "UTC", "--out", pdf.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "chart dashboard as PDF");
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-") && bytes.ends_with(b"%%EOF\n"));
+    let output = Command::new(binary)
+        .args(["--db", path.to_str().unwrap(), "chart", "funnel"])
+        .args(["--out", dir.path().join("funnel.pdf").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "one chart as PDF is refused");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("dashboard"));
 }

@@ -190,6 +190,16 @@ fn campaign_changes_cpl_and_exports_work() {
         leadbench_e2e::screenshot_dir().join("dashboard-sheet-export.png"),
     )
     .unwrap();
+    app.click("[data-testid=export-sheet-pdf]");
+    let pdf_path = exports.join(format!("leadbench-dashboard-{suffix}.pdf"));
+    let mut pdf = wait_for_file(&pdf_path);
+    let deadline = Instant::now() + leadbench_e2e::WAIT;
+    while !pdf.ends_with(b"%%EOF\n") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+        pdf = std::fs::read(&pdf_path).unwrap();
+    }
+    assert!(pdf.starts_with(b"%PDF-"), "PDF header");
+    assert!(pdf.ends_with(b"%%EOF\n"), "PDF trailer");
     app.wait_for_text("[data-testid=notice]", |text| text.starts_with("Saved to"));
     app.screenshot("dashboard-exports-en");
 

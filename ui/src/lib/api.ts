@@ -28,6 +28,7 @@ import type { CampaignList } from './bindings/CampaignList';
 import type { ChartFormat } from './bindings/ChartFormat';
 import type { DecimalMark } from './bindings/DecimalMark';
 import type { LeadDrill } from './bindings/LeadDrill';
+import type { SheetFormat } from './bindings/SheetFormat';
 import type { SheetRequest } from './bindings/SheetRequest';
 import type { SpendImport } from './bindings/SpendImport';
 // Import wizard, import history and export.
@@ -98,7 +99,7 @@ interface Commands {
   // KPI dashboard exports, drill-down and campaigns.
   kpi_export_chart: { args: { request: ChartRequest; format: ChartFormat; title: string }; result: string | null };
   kpi_export_table: { args: { request: KpiRequest; allLabel: string; title: string }; result: string | null };
-  kpi_export_sheet: { args: { request: SheetRequest; format: ChartFormat; title: string }; result: string | null };
+  kpi_export_sheet: { args: { request: SheetRequest; format: SheetFormat; title: string }; result: string | null };
   kpi_lead_ids: { args: { drill: LeadDrill }; result: number[] };
   campaign_list: { args: Record<string, never>; result: CampaignList };
   campaign_save: { args: { id: number | null; input: CampaignInput }; result: Campaign };

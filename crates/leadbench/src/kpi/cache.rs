@@ -4,7 +4,7 @@
 
 use rusqlite::Connection;
 
-use super::charts::sheet::SheetRequest;
+use super::charts::sheet::{SheetFormat, SheetRequest};
 use super::charts::{self, ChartFormat, ChartImage, ChartRequest};
 use super::drill::LeadDrill;
 use super::facts::{Facts, FitScores};
@@ -152,7 +152,7 @@ impl Dashboard {
         &mut self,
         conn: &Connection,
         request: &SheetRequest,
-        format: ChartFormat,
+        format: SheetFormat,
     ) -> Result<Vec<u8>> {
         let report = self.report(conn, &request.kpi)?;
         charts::sheet::render(&report, request, format)

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::{json, Map, Value};
 
+use super::charts::sheet::SheetFormat;
 use super::charts::{self, ChartFormat, ChartKind, ChartLabels};
 use super::facts::NO_CHANNEL;
 use super::report::{KpiFigures, KpiFilters, KpiReport, KpiRequest};
@@ -75,7 +76,8 @@ pub struct ChartArgs {
     /// Chart to draw: funnel, leads, ratios, channels, time-to-conversion or
     /// scores; or dashboard for all six with the KPI values on one sheet.
     pub name: String,
-    /// File to write. The extension .svg or .png picks the format.
+    /// File to write. The extension .svg or .png picks the format; the
+    /// dashboard sheet can also be written as .pdf.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// Colour theme: light or dark.
@@ -125,7 +127,7 @@ pub fn run_chart(db: &Database, args: &ChartArgs, as_json: bool) -> Result<Strin
         Some(kind) => charts::render(
             &report,
             kind,
-            format,
+            chart_format(format, &args.out)?,
             (args.width, args.height),
             theme,
             &labels,
@@ -161,17 +163,31 @@ pub fn run_chart(db: &Database, args: &ChartArgs, as_json: bool) -> Result<Strin
     ))
 }
 
-fn format_of(path: &std::path::Path) -> Result<ChartFormat> {
+fn format_of(path: &std::path::Path) -> Result<SheetFormat> {
     let extension = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
     match extension.as_deref() {
-        Some("svg") => Ok(ChartFormat::Svg),
-        Some("png") => Ok(ChartFormat::Png),
+        Some("svg") => Ok(SheetFormat::Svg),
+        Some("png") => Ok(SheetFormat::Png),
+        Some("pdf") => Ok(SheetFormat::Pdf),
         _ => Err(Error::invalid(
             "--out",
             path.display().to_string(),
-            "name a file ending in .svg or .png",
+            "name a file ending in .svg, .png or (for the dashboard) .pdf",
+        )),
+    }
+}
+
+/// Returns the format of a single chart; only the whole sheet has a PDF.
+fn chart_format(format: SheetFormat, path: &std::path::Path) -> Result<ChartFormat> {
+    match format {
+        SheetFormat::Svg => Ok(ChartFormat::Svg),
+        SheetFormat::Png => Ok(ChartFormat::Png),
+        SheetFormat::Pdf => Err(Error::invalid(
+            "--out",
+            path.display().to_string(),
+            "write one chart as .svg or .png, or use the name dashboard for a PDF",
         )),
     }
 }

@@ -744,6 +744,7 @@ export const en = {
   'dashboard.export.table': 'KPI table (CSV)',
   'dashboard.export.sheetPng': 'Dashboard (PNG)',
   'dashboard.export.sheetSvg': 'Dashboard (SVG)',
+  'dashboard.export.sheetPdf': 'Dashboard (PDF)',
   'dashboard.export.chart': 'Save {chart} as {format}',
   'dashboard.export.chartTitle': 'Save the chart',
   'dashboard.export.tableTitle': 'Save the KPI table',

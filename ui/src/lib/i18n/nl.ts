@@ -744,6 +744,7 @@ export const nl: Record<MessageKey, string> = {
   'dashboard.export.table': 'KPI-tabel (CSV)',
   'dashboard.export.sheetPng': 'Dashboard (PNG)',
   'dashboard.export.sheetSvg': 'Dashboard (SVG)',
+  'dashboard.export.sheetPdf': 'Dashboard (PDF)',
   'dashboard.export.chart': '{chart} opslaan als {format}',
   'dashboard.export.chartTitle': 'Grafiek opslaan',
   'dashboard.export.tableTitle': 'KPI-tabel opslaan',

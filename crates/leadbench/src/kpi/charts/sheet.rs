@@ -1,5 +1,5 @@
 //! The whole dashboard on one page: a title, the period, the six KPI values
-//! and the six charts, as one SVG or PNG to share or print.
+//! and the six charts, as one SVG, PNG or PDF to share or print.
 //!
 //! The card texts come from the caller already formatted in the user's
 //! language, the way the dashboard shows them, so the sheet and the screen
@@ -41,6 +41,28 @@ pub struct SheetRequest {
     pub cards: Vec<SheetCard>,
 }
 
+/// File format of the dashboard sheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum SheetFormat {
+    Svg,
+    Png,
+    /// The PNG picture on an A4 landscape page.
+    Pdf,
+}
+
+impl SheetFormat {
+    /// Returns the file name extension, such as `pdf`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            SheetFormat::Svg => "svg",
+            SheetFormat::Png => "png",
+            SheetFormat::Pdf => "pdf",
+        }
+    }
+}
+
 /// Size of each chart on the sheet, in pixels.
 pub const CHART: (u32, u32) = (640, 360);
 const MARGIN: u32 = 24;
@@ -72,6 +94,31 @@ pub fn svg(report: &KpiReport, request: &SheetRequest) -> Result<String> {
 
 /// Draws the sheet of `report` as PNG bytes.
 pub fn png(report: &KpiReport, request: &SheetRequest) -> Result<Vec<u8>> {
+    let (pixels, size) = pixels(report, request)?;
+    encode_png(&pixels, size).map_err(|e| failed(&e))
+}
+
+/// Draws the sheet of `report` as a one-page PDF created at `created`.
+pub fn pdf(
+    report: &KpiReport,
+    request: &SheetRequest,
+    created: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<Vec<u8>> {
+    let (pixels, (width, height)) = pixels(report, request)?;
+    let image = crate::pdf::RgbImage {
+        pixels: &pixels,
+        width,
+        height,
+    };
+    let info = crate::pdf::DocumentInfo {
+        title: request.title.clone(),
+        created,
+    };
+    crate::pdf::image_page(image, &info)
+}
+
+/// Draws the sheet into RGB pixels and returns them with their size.
+fn pixels(report: &KpiReport, request: &SheetRequest) -> Result<(Vec<u8>, (u32, u32))> {
     crate::charts::register_fonts();
     let font =
         ab_glyph::FontRef::try_from_slice(crate::charts::SANS_SERIF).map_err(|e| failed(&e))?;
@@ -83,20 +130,16 @@ pub fn png(report: &KpiReport, request: &SheetRequest) -> Result<Vec<u8>> {
         draw(&root, report, request).map_err(|e| failed(&e))?;
         root.present().map_err(|e| failed(&e))?;
     }
-    encode_png(&pixels, (width, height)).map_err(|e| failed(&e))
+    Ok((pixels, (width, height)))
 }
 
-/// Draws the sheet in `format`. SVG comes back as UTF-8 bytes.
-// NOTE: there is no PDF output, because no PDF writer crate is in the
-// offline dependency set. A user prints the PNG or SVG to PDF instead.
-pub fn render(
-    report: &KpiReport,
-    request: &SheetRequest,
-    format: super::ChartFormat,
-) -> Result<Vec<u8>> {
+/// Draws the sheet in `format`. SVG comes back as UTF-8 bytes; a PDF is
+/// dated now, in the computer's time zone.
+pub fn render(report: &KpiReport, request: &SheetRequest, format: SheetFormat) -> Result<Vec<u8>> {
     match format {
-        super::ChartFormat::Svg => svg(report, request).map(String::into_bytes),
-        super::ChartFormat::Png => png(report, request),
+        SheetFormat::Svg => svg(report, request).map(String::into_bytes),
+        SheetFormat::Png => png(report, request),
+        SheetFormat::Pdf => pdf(report, request, chrono::Local::now().fixed_offset()),
     }
 }
 
@@ -250,7 +293,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sheet_draws_in_both_formats() {
+    fn sheet_draws_in_every_format() {
         let db = crate::Database::open_in_memory().unwrap();
         let request = KpiRequest {
             time_zone: Some("UTC".into()),
@@ -263,6 +306,11 @@ mod tests {
         assert!(svg.contains("Cost per lead"));
         let png = png(&report, &sheet).unwrap();
         assert_eq!(&png[1..4], b"PNG");
+        let pdf = render(&report, &sheet, SheetFormat::Pdf).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"));
+        let (width, height) = size();
+        let image = format!("/Width {width} /Height {height}");
+        assert!(pdf.windows(image.len()).any(|w| w == image.as_bytes()));
     }
 
     #[test]
