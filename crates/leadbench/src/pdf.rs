@@ -1,9 +1,10 @@
 //! A minimal PDF writer: one A4 landscape page that shows one RGB image,
 //! scaled to fit and centred, plus the document title and creation date.
 //!
-//! The file follows the PDF 1.4 layout of ISO 32000: a header, numbered
-//! objects, a cross-reference table with the byte offset of each object,
-//! and a trailer. The image is stored Flate-compressed.
+//! The file has the structure that ISO 32000-1 describes: a header,
+//! numbered objects, a cross-reference table with the byte offset of each
+//! object, and a trailer. It declares version 1.4 and uses nothing newer.
+//! The image is stored Flate-compressed.
 
 use chrono::{DateTime, FixedOffset};
 
@@ -81,7 +82,7 @@ pub fn image_page(image: RgbImage<'_>, info: &DocumentInfo) -> Result<Vec<u8>> {
     Ok(writer.finish(1, 6))
 }
 
-/// Where the image sits on the page, in points.
+/// Position and size of the image on the page, in points.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Placement {
     x: f64,
@@ -119,7 +120,7 @@ fn date(at: &DateTime<FixedOffset>) -> String {
 }
 
 /// Encodes `text` as a hexadecimal UTF-16BE string with a byte order mark,
-/// which holds any character without escaping.
+/// which can contain any character without escaping.
 fn text_string(text: &str) -> String {
     let mut hex = String::from("<FEFF");
     for unit in text.encode_utf16() {
@@ -152,7 +153,7 @@ impl Writer {
         self.bytes.extend_from_slice(b"\nendobj\n");
     }
 
-    /// Writes a stream object whose dictionary holds `entries` plus its length.
+    /// Writes a stream object whose dictionary contains `entries` and its length.
     fn stream(&mut self, entries: &str, data: &[u8]) {
         self.begin();
         let separator = if entries.is_empty() { "" } else { " " };

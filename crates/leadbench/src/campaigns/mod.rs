@@ -15,6 +15,9 @@ use ts_rs::TS;
 use crate::error::{Error, Result};
 use crate::import::parse::{parse_money, DecimalMark};
 use crate::kpi::metrics::percent;
+use crate::kpi::{
+    report, Facts, KpiFigures, KpiFilters, KpiRequest, RangeRequest, StoredFitScores,
+};
 
 /// Maximum length of a campaign or channel name, in characters.
 pub const MAX_NAME: usize = 200;
@@ -63,16 +66,17 @@ pub struct Campaign {
     pub visitors: Option<i64>,
 }
 
-/// A campaign with its results over its whole life.
+/// A campaign with its results between its start and end dates, counted
+/// the way the dashboard counts them for that campaign and period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct CampaignRow {
     pub campaign: Campaign,
-    /// Leads linked to the campaign.
+    /// Leads of the campaign created between its dates.
     pub leads: u32,
-    /// Of those, the leads that are Customer or have a won deal.
+    /// Leads of the campaign that first became Customer between its dates.
     pub customers: u32,
-    /// Value of the won deals of those leads.
+    /// Value of the deals of its leads won between its dates.
     #[ts(type = "number")]
     pub revenue_cents: i64,
     /// Cost / leads, or `None` without leads.
@@ -107,34 +111,21 @@ pub struct CampaignInput {
 }
 
 /// Returns every campaign with its leads, customers, revenue, cost per lead
-/// and ROI.
+/// and ROI. The figures are the dashboard's figures filtered to the
+/// campaign over its dates, where a missing start means the earliest data
+/// and a missing end means today.
+// NOTE: a customer won after a campaign's end date counts on the
+// dashboard for that later period, not in this row.
 pub fn list(conn: &Connection) -> Result<CampaignList> {
-    let currency = crate::settings::load(conn)?.currency;
+    let settings = crate::settings::load(conn)?;
     let mut stmt = conn.prepare(
-        "WITH lead_figures AS (
-             SELECT l.campaign_id,
-                    COUNT(*) AS leads,
-                    SUM(l.stage = 'customer' OR EXISTS (
-                        SELECT 1 FROM deals d WHERE d.lead_id = l.id AND d.won_at IS NOT NULL
-                    )) AS customers
-             FROM leads l WHERE l.campaign_id IS NOT NULL GROUP BY l.campaign_id
-         ),
-         revenue AS (
-             SELECT l.campaign_id, SUM(d.value_cents) AS cents
-             FROM deals d JOIN leads l ON l.id = d.lead_id
-             WHERE d.won_at IS NOT NULL AND l.campaign_id IS NOT NULL
-             GROUP BY l.campaign_id
-         )
-         SELECT c.id, c.name, c.channel, c.direction, c.starts_on, c.ends_on, c.cost_cents,
-                c.visitors, COALESCE(f.leads, 0), COALESCE(f.customers, 0), COALESCE(r.cents, 0)
-         FROM campaigns c
-         LEFT JOIN lead_figures f ON f.campaign_id = c.id
-         LEFT JOIN revenue r ON r.campaign_id = c.id
-         ORDER BY c.starts_on IS NULL, c.starts_on DESC, c.name COLLATE NOCASE",
+        "SELECT id, name, channel, direction, starts_on, ends_on, cost_cents, visitors
+         FROM campaigns
+         ORDER BY starts_on IS NULL, starts_on DESC, name COLLATE NOCASE",
     )?;
-    let rows = stmt
+    let campaigns = stmt
         .query_map([], |row| {
-            let campaign = Campaign {
+            Ok(Campaign {
                 id: row.get(0)?,
                 name: row.get(1)?,
                 channel: row.get(2)?,
@@ -143,21 +134,65 @@ pub fn list(conn: &Connection) -> Result<CampaignList> {
                 ends_on: row.get(5)?,
                 cost_cents: row.get(6)?,
                 visitors: row.get(7)?,
-            };
-            let leads: u32 = row.get(8)?;
-            let revenue_cents: i64 = row.get(10)?;
-            let cost = campaign.cost_cents as f64;
-            Ok(CampaignRow {
-                leads,
-                customers: row.get(9)?,
-                revenue_cents,
-                cost_per_lead_cents: (leads > 0).then(|| cost / f64::from(leads)),
-                roi: percent(revenue_cents as f64 - cost, cost),
-                campaign,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(CampaignList { currency, rows })
+    if campaigns.is_empty() {
+        return Ok(CampaignList {
+            currency: settings.currency,
+            rows: Vec::new(),
+        });
+    }
+
+    let zone = crate::kpi::time_zone(None, settings.time_zone.as_deref())?;
+    let facts = Facts::load(conn, &StoredFitScores)?;
+    let now = crate::time::now();
+    let rows = campaigns
+        .into_iter()
+        .map(|campaign| {
+            let request = campaign_request(&campaign);
+            let figures = match report::build(&facts, &request, zone, &settings.currency, now) {
+                Ok(report) => report.totals,
+                Err(error) => {
+                    // A campaign that starts after today has no figures yet.
+                    tracing::debug!(campaign = campaign.id, %error, "campaign has no figures");
+                    KpiFigures::default()
+                }
+            };
+            row_of(campaign, &figures)
+        })
+        .collect();
+    Ok(CampaignList {
+        currency: settings.currency,
+        rows,
+    })
+}
+
+/// Returns the dashboard request for `campaign` over its own dates.
+pub fn campaign_request(campaign: &Campaign) -> KpiRequest {
+    KpiRequest {
+        range: RangeRequest::Custom {
+            from: campaign.starts_on.clone(),
+            to: campaign.ends_on.clone(),
+        },
+        filters: KpiFilters {
+            campaign_id: Some(campaign.id),
+            ..KpiFilters::default()
+        },
+        ..KpiRequest::default()
+    }
+}
+
+fn row_of(campaign: Campaign, figures: &KpiFigures) -> CampaignRow {
+    let cost = campaign.cost_cents as f64;
+    CampaignRow {
+        leads: figures.leads,
+        customers: figures.customers,
+        revenue_cents: figures.revenue_cents,
+        cost_per_lead_cents: (figures.leads > 0).then(|| cost / f64::from(figures.leads)),
+        roi: percent(figures.revenue_cents as f64 - cost, cost),
+        campaign,
+    }
 }
 
 /// Adds a campaign, or changes campaign `id` when given. Returns the
@@ -348,6 +383,36 @@ mod tests {
     }
 
     #[test]
+    fn campaign_row_equals_filtered_kpis() {
+        let mut db = crate::Database::open_in_memory().unwrap();
+        let options = crate::demo::DemoOptions {
+            leads: 600,
+            seed: 7,
+            until: crate::time::now(),
+        };
+        crate::demo::generate(&mut db, &options).unwrap();
+        let list = list(db.conn()).unwrap();
+        assert!(!list.rows.is_empty());
+        let mut with_customers = 0;
+        for row in &list.rows {
+            let request = campaign_request(&row.campaign);
+            let report = crate::kpi::dashboard(db.conn(), &request).unwrap();
+            let name = &row.campaign.name;
+            assert_eq!(row.leads, report.totals.leads, "leads of {name}");
+            assert_eq!(
+                row.customers, report.totals.customers,
+                "customers of {name}"
+            );
+            assert_eq!(
+                row.revenue_cents, report.totals.revenue_cents,
+                "revenue of {name}"
+            );
+            with_customers += usize::from(row.customers > 0);
+        }
+        assert!(with_customers > 0, "some campaign has customers");
+    }
+
+    #[test]
     fn dutch_costs_stored_in_cents() {
         let db = crate::Database::open_in_memory().unwrap();
         for (text, cents) in [("1.234,56", 123_456), ("1.000", 100_000), ("€ 89,9", 8_990)] {
@@ -382,8 +447,9 @@ mod tests {
         let campaign = save(db.conn(), None, &input("Spring", "10")).unwrap();
         db.conn()
             .execute(
+                // Created on 10 March 2024 at noon UTC, inside the campaign.
                 "INSERT INTO leads (stage, stage_changed_at, created_at, updated_at, campaign_id)
-                 VALUES ('new', 0, 0, 0, ?1)",
+                 VALUES ('new', 1710072000, 1710072000, 1710072000, ?1)",
                 [campaign.id],
             )
             .unwrap();

@@ -2,19 +2,20 @@
 import type { Campaign } from "./Campaign";
 
 /**
- * A campaign with its results over its whole life.
+ * A campaign with its results between its start and end dates, counted
+ * the way the dashboard counts them for that campaign and period.
  */
 export type CampaignRow = { campaign: Campaign, 
 /**
- * Leads linked to the campaign.
+ * Leads of the campaign created between its dates.
  */
 leads: number, 
 /**
- * Of those, the leads that are Customer or have a won deal.
+ * Leads of the campaign that first became Customer between its dates.
  */
 customers: number, 
 /**
- * Value of the won deals of those leads.
+ * Value of the deals of its leads won between its dates.
  */
 revenue_cents: number, 
 /**

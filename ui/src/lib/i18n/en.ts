@@ -756,7 +756,7 @@ export const en = {
   'leads.drillClear': 'Show all leads',
   'nav.campaigns': 'Campaigns',
   'campaigns.title': 'Campaigns',
-  'campaigns.intro': 'Spend and visitors per campaign. Cost per lead, ROI and the conversion rate on the Dashboard come from these figures.',
+  'campaigns.intro': 'Spend and visitors per campaign. Cost per lead, ROI and the conversion rate on the Dashboard come from these figures. Leads, customers and ROI count between each campaign\'s start and end dates, the way the Dashboard counts them for that campaign and period.',
   'campaigns.add': 'Add campaign',
   'campaigns.import': 'Import spend CSV…',
   'campaigns.importTitle': 'Choose a campaign spend CSV file',

@@ -756,7 +756,7 @@ export const nl: Record<MessageKey, string> = {
   'leads.drillClear': 'Alle leads tonen',
   'nav.campaigns': 'Campagnes',
   'campaigns.title': 'Campagnes',
-  'campaigns.intro': 'Uitgaven en bezoekers per campagne. Kosten per lead, ROI en de conversieratio op het dashboard komen uit deze cijfers.',
+  'campaigns.intro': 'Uitgaven en bezoekers per campagne. Kosten per lead, ROI en de conversieratio op het dashboard komen uit deze cijfers. Leads, klanten en ROI tellen tussen de begin- en einddatum van elke campagne, zoals het dashboard ze telt voor die campagne en periode.',
   'campaigns.add': 'Campagne toevoegen',
   'campaigns.import': 'Uitgaven-CSV importeren…',
   'campaigns.importTitle': 'Kies een CSV-bestand met campagne-uitgaven',
