@@ -241,6 +241,26 @@ fn campaign_changes_cpl_and_exports_work() {
     );
     let reached = format!("{} leads", group(sql.count));
     app.wait_for_text("[data-testid=leads-count]", |text| text == reached);
+
+    // A bar of the leads chart opens the leads created in its bucket.
+    app.click("[data-testid=nav-dashboard]");
+    app.wait_for("[data-testid=hit-leads]");
+    let bars: Vec<u32> = (0..after.buckets.len())
+        .map(|index| {
+            after
+                .leads_by_channel
+                .iter()
+                .filter_map(|series| series.leads.get(index))
+                .sum()
+        })
+        .collect();
+    let busiest = (0..bars.len()).max_by_key(|index| bars[*index]).unwrap();
+    app.script(
+        "document.querySelectorAll('[data-testid=hit-leads]')[arguments[0]].click()",
+        json!([busiest]),
+    );
+    let bucket = format!("{} leads", group(bars[busiest]));
+    app.wait_for_text("[data-testid=leads-count]", |text| text == bucket);
 }
 
 #[test]

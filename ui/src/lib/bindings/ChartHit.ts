@@ -12,4 +12,9 @@ drill: DrillTarget | null,
 /**
  * Channel the click narrows the leads to.
  */
-channel: string | null, };
+channel: string | null, 
+/**
+ * Local dates (YYYY-MM-DD, both inclusive) the click narrows the range
+ * to, for a bar that covers part of the range.
+ */
+dates: [string, string] | null, };

@@ -51,6 +51,9 @@ pub struct ChartHit {
     pub drill: Option<DrillTarget>,
     /// Channel the click narrows the leads to.
     pub channel: Option<String>,
+    /// Local dates (YYYY-MM-DD, both inclusive) the click narrows the range
+    /// to, for a bar that covers part of the range.
+    pub dates: Option<(String, String)>,
 }
 
 /// A chart as SVG with its hover regions.
@@ -112,6 +115,7 @@ pub fn hits(
                 lines: content.lines,
                 drill: content.drill,
                 channel: content.channel,
+                dates: content.dates,
             });
         }
     }
@@ -123,6 +127,7 @@ struct Content {
     lines: Vec<String>,
     drill: Option<DrillTarget>,
     channel: Option<String>,
+    dates: Option<(String, String)>,
 }
 
 fn content(
@@ -139,6 +144,7 @@ fn content(
         lines,
         drill: None,
         channel: None,
+        dates: None,
     };
     match kind {
         ChartKind::Funnel => {
@@ -156,6 +162,7 @@ fn content(
                 lines,
                 drill: Some(drill),
                 channel: None,
+                dates: None,
             })
         }
         ChartKind::Leads => {
@@ -177,7 +184,14 @@ fn content(
                 .filter_map(|s| s.leads.get(index))
                 .sum();
             lines.push(format!("{}: {}", labels.leads, count(total)));
-            Some(plain(bucket_title(report, index, labels)?, lines))
+            let bucket = report.buckets.get(index)?;
+            Some(Content {
+                title: bucket_title(report, index, labels)?,
+                lines,
+                drill: Some(DrillTarget::NewLeads),
+                channel: None,
+                dates: Some((bucket.from.clone(), bucket.to.clone())),
+            })
         }
         ChartKind::Ratios => {
             let figures = report.per_bucket.get(index)?;
@@ -206,6 +220,7 @@ fn content(
                 ],
                 drill: Some(DrillTarget::NewLeads),
                 channel: Some(row.channel.clone()),
+                dates: None,
             })
         }
         ChartKind::TimeToConversion => {
@@ -231,6 +246,7 @@ fn histogram(
         )],
         drill: None,
         channel: None,
+        dates: None,
     })
 }
 
@@ -260,7 +276,9 @@ mod tests {
     use super::*;
     use crate::kpi::KpiRequest;
 
-    fn demo_report() -> KpiReport {
+    const NOW: i64 = 1_735_689_600;
+
+    fn demo_db() -> crate::Database {
         let mut db = crate::Database::open_in_memory().unwrap();
         let options = crate::demo::DemoOptions {
             leads: 300,
@@ -268,11 +286,54 @@ mod tests {
             until: crate::time::parse_instant("until", "2024-12-31").unwrap(),
         };
         crate::demo::generate(&mut db, &options).unwrap();
-        let request = KpiRequest {
+        db
+    }
+
+    fn utc() -> KpiRequest {
+        KpiRequest {
             time_zone: Some("UTC".into()),
             ..KpiRequest::default()
-        };
-        crate::kpi::dashboard_at(db.conn(), &request, 1_735_689_600).unwrap()
+        }
+    }
+
+    fn demo_report() -> KpiReport {
+        crate::kpi::dashboard_at(demo_db().conn(), &utc(), NOW).unwrap()
+    }
+
+    #[test]
+    fn leads_bar_opens_its_bucket_leads() {
+        let db = demo_db();
+        let report = crate::kpi::dashboard_at(db.conn(), &utc(), NOW).unwrap();
+        let labels = ChartLabels::english();
+        let theme = crate::charts::Theme::Light;
+        let image =
+            super::super::svg_with_hits(&report, ChartKind::Leads, (640, 360), theme, &labels)
+                .unwrap();
+        let facts = crate::kpi::Facts::load(db.conn(), &crate::kpi::StoredFitScores).unwrap();
+        let mut opened = 0;
+        for (index, hit) in image.hits.iter().enumerate() {
+            let (from, to) = hit.dates.clone().expect("a leads bar has dates");
+            assert_eq!(hit.drill, Some(DrillTarget::NewLeads));
+            let drill = crate::kpi::drill::LeadDrill {
+                kpi: KpiRequest {
+                    range: crate::kpi::RangeRequest::Custom {
+                        from: Some(from),
+                        to: Some(to),
+                    },
+                    ..utc()
+                },
+                target: DrillTarget::NewLeads,
+            };
+            let ids = crate::kpi::drill::lead_ids(&facts, &drill, chrono_tz::UTC, NOW).unwrap();
+            let bar: u32 = report
+                .leads_by_channel
+                .iter()
+                .filter_map(|series| series.leads.get(index))
+                .sum();
+            assert_eq!(ids.len(), bar as usize, "bar {index}");
+            opened += ids.len();
+        }
+        assert_eq!(opened, report.totals.leads as usize, "bars cover the range");
     }
 
     #[test]
