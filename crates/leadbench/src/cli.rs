@@ -68,7 +68,7 @@ enum Command {
     },
     /// Print the six KPIs for a date range, in total and per channel.
     Kpi(crate::kpi::cli::KpiArgs),
-    /// Draw a dashboard chart into an SVG or PNG file.
+    /// Draw a dashboard chart into an SVG or PNG file, or the whole dashboard into a PDF.
     Chart(crate::kpi::cli::ChartArgs),
     /// Import leads, outcomes or activity from a CSV file.
     #[command(subcommand)]
