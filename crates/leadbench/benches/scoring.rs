@@ -58,6 +58,7 @@ fn bench_rules() -> Vec<Rule> {
     let page_rule = |name: &str, url: &str, points: f64| Rule {
         id: None,
         name: name.to_owned(),
+        key: None,
         enabled: true,
         body: RuleBody::Behaviour(BehaviourRule {
             event_type: "page_view".to_owned(),

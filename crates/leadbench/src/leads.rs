@@ -4,6 +4,7 @@ use rusqlite::{params_from_iter, types::Value, Connection};
 
 use crate::error::{Error, Result};
 use crate::model::{LeadPage, LeadQuery, LeadRow, LeadSort, Stage, Stats};
+use crate::scoring::defaults::owned_rule_key;
 use crate::time::to_rfc3339;
 
 /// Largest page the table or the CLI can request at once.
@@ -84,7 +85,7 @@ pub fn list(conn: &Connection, query: &LeadQuery) -> Result<LeadPage> {
     // 100,000 leads costs more than the first; keyset paging would not.
     let sql = format!(
         "SELECT l.id, l.external_id, l.email, {NAME_SQL}, a.name, l.job_title, l.source, l.owner,
-                l.stage, l.score, l.created_at
+                l.stage, l.score, l.created_at, l.disqualified_by
          FROM leads l LEFT JOIN accounts a ON a.id = l.account_id
          {where_clause}
          ORDER BY {order}
@@ -94,6 +95,7 @@ pub fn list(conn: &Connection, query: &LeadQuery) -> Result<LeadPage> {
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt
         .query_map(params_from_iter(args.iter()), |row| {
+            let disqualified_by: Option<String> = row.get(11)?;
             Ok(LeadRow {
                 id: row.get(0)?,
                 external_id: row.get(1)?,
@@ -106,6 +108,8 @@ pub fn list(conn: &Connection, query: &LeadQuery) -> Result<LeadPage> {
                 stage: row.get(8)?,
                 score: row.get(9)?,
                 created_at: to_rfc3339(row.get(10)?),
+                disqualified_key: owned_rule_key(disqualified_by.as_deref()),
+                disqualified_by,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

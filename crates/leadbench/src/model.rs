@@ -126,6 +126,10 @@ pub struct LeadRow {
     pub score: f64,
     /// Creation time in UTC, RFC 3339.
     pub created_at: String,
+    /// Name of the disqualifying rule the lead matches, if any.
+    pub disqualified_by: Option<String>,
+    /// Stable key of that rule while it has its default name.
+    pub disqualified_key: Option<String>,
 }
 
 /// Column the Leads table is sorted by.

@@ -75,6 +75,7 @@ fn rules_strategy() -> impl Strategy<Value = Vec<Rule>> {
             .map(|(index, behaviour)| Rule {
                 id: None,
                 name: format!("rule {index}"),
+                key: None,
                 enabled: true,
                 body: RuleBody::Behaviour(behaviour),
             })

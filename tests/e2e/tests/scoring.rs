@@ -1,7 +1,9 @@
 //! The Scoring screen in the real window: a threshold moved with the
 //! keyboard previews the same counts as the `leadbench` library, Apply
 //! re-stages the leads and records the change, and a rule edit changes a
-//! lead's stored score. Screenshots in English and Dutch, light and dark.
+//! lead's stored score. Default rule names and the disqualifying rule on
+//! a board card read in Dutch. Screenshots in English and Dutch, light and
+//! dark.
 
 use std::path::Path;
 
@@ -208,11 +210,12 @@ fn rule_edit_changes_lead_score() {
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .unwrap();
-    let disqualified: i64 = conn
+    let (disqualified, disqualified_email): (i64, String) = conn
         .query_row(
-            "SELECT id FROM leads WHERE disqualified_by = 'Do not contact' ORDER BY id LIMIT 1",
+            "SELECT id, email FROM leads WHERE disqualified_by = 'Do not contact'
+               AND email IS NOT NULL ORDER BY id LIMIT 1",
             [],
-            |row| row.get(0),
+            |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .unwrap();
     drop(conn);
@@ -281,11 +284,26 @@ fn rule_edit_changes_lead_score() {
     app.wait_for_text("[data-rule=Director] [data-testid=rule-effect]", |text| {
         text == "+40 punten"
     });
+    // Default rules that keep their English name show the Dutch one.
+    app.wait_for_text("[data-rule='Pricing page visit'] .name", |text| {
+        text == "Bezoek aan prijspagina"
+    });
     app.screenshot("scoring-rules-nl");
     app.click("[data-testid=scoring-tab-thresholds]");
     app.wait_for("[data-testid=scoring-backtest]");
     app.wait_for_text("[data-testid=preview-stage-new] th", |text| text == "Nieuw");
     app.screenshot("scoring-thresholds-nl");
+
+    // The board card of the disqualified lead names its rule, in Dutch.
+    app.click("[data-testid=nav-pipeline]");
+    app.type_into("[data-testid=board-search]", &disqualified_email);
+    let badge = format!("[data-lead-id='{disqualified}'] [data-testid=card-disqualified]");
+    app.wait_for_text(&badge, |text| text == "⊘ Niet benaderen");
+    assert_eq!(
+        app.attribute(&badge, "title").as_deref(),
+        Some("Afgewezen door de regel \"Niet benaderen\"")
+    );
+    app.screenshot("scoring-board-disqualified-nl");
 }
 
 #[test]
@@ -306,7 +324,29 @@ fn scoring_screen_in_dark_theme() {
     app.click("[data-rule='Pricing page visit'] [data-testid=edit-rule]");
     app.wait_for("[data-testid=rule-editor]");
     app.screenshot("scoring-editor-dark-en");
-    app.click("[data-testid=cancel-rule]");
+
+    // Shift+Tab on the first field wraps to the last button, and Escape
+    // closes the dialog and gives focus back to the button that opened it.
+    // The keys are sent as DOM events, so the check covers the dialog's own
+    // handling and not how the WebDriver turns key codes into focus moves.
+    let press = "const input = document.querySelector('[data-testid=rule-name]');
+         input.focus();
+         input.dispatchEvent(new KeyboardEvent('keydown',
+             { key: arguments[0], shiftKey: arguments[1], bubbles: true }));";
+    app.script(press, json!(["Tab", true]));
+    app.wait_for_value(
+        "return document.activeElement.dataset.testid ?? null;",
+        json!("cancel-rule"),
+    );
+    app.script(press, json!(["Escape", false]));
+    app.wait_for_value(
+        "return document.querySelector('[data-testid=rule-editor]') === null;",
+        json!(true),
+    );
+    app.wait_for_value(
+        "return document.activeElement.closest('[data-rule]')?.dataset.rule ?? null;",
+        json!("Pricing page visit"),
+    );
 
     app.click("[data-testid=nav-settings]");
     app.select("[data-testid=settings-language]", "nl");

@@ -9,6 +9,7 @@ use super::FOLLOW_UP_EVENTS;
 use crate::error::{Error, Result};
 use crate::leads::NAME_SQL;
 use crate::model::Stage;
+use crate::scoring::defaults::owned_rule_key;
 use crate::time::to_rfc3339;
 
 const DAY: i64 = 86_400;
@@ -94,6 +95,11 @@ pub struct Card {
     pub last_activity_at: String,
     pub rotting: bool,
     pub sla_overdue: bool,
+    /// Name of the disqualifying rule the lead matches, if any.
+    pub disqualified_by: Option<String>,
+    /// Stable key of that rule while it has its default name, so the UI
+    /// can show the name in the user's language.
+    pub disqualified_key: Option<String>,
 }
 
 /// One screen of cards and the number of cards in the filtered column.
@@ -305,7 +311,8 @@ pub fn column(
     };
     let sql = format!(
         "SELECT l.id, {title}, a.name, l.score, l.source,
-                l.owner, l.stage, l.pinned, l.stage_changed_at, {last}, {rotting}, {sla}
+                l.owner, l.stage, l.pinned, l.stage_changed_at, {last}, {rotting}, {sla},
+                l.disqualified_by
          FROM leads l LEFT JOIN accounts a ON a.id = l.account_id
          WHERE {where_clause}
          ORDER BY {order}
@@ -321,6 +328,7 @@ pub fn column(
     let cards = stmt
         .query_map(params_from_iter(args.iter()), |row| {
             let stage_changed_at: i64 = row.get(8)?;
+            let disqualified_by: Option<String> = row.get(12)?;
             Ok(Card {
                 id: row.get(0)?,
                 title: row.get(1)?,
@@ -334,6 +342,8 @@ pub fn column(
                 last_activity_at: to_rfc3339(row.get(9)?),
                 rotting: row.get(10)?,
                 sla_overdue: row.get(11)?,
+                disqualified_key: owned_rule_key(disqualified_by.as_deref()),
+                disqualified_by,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

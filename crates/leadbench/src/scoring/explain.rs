@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use super::defaults::owned_rule_key;
 use super::engine::{CompiledRules, EventFact};
 use super::load::{read_lead_events, read_one_lead, StoredEvent};
 use super::rules::{from_hundredths, RuleBody, RuleKind};
@@ -41,6 +42,8 @@ pub struct RuleContribution {
     #[ts(type = "number | null")]
     pub rule_id: Option<i64>,
     pub rule: String,
+    /// Stable key of a default rule that keeps its default name.
+    pub rule_key: Option<String>,
     pub kind: RuleKind,
     /// Counted events; 0 for fit rules.
     pub events: u32,
@@ -65,6 +68,8 @@ pub struct ScoreExplanation {
     pub behaviour: f64,
     /// Name of the disqualifying rule the lead matches, if any.
     pub disqualified_by: Option<String>,
+    /// Stable key of that rule while it has its default name.
+    pub disqualified_key: Option<String>,
     pub stage: Stage,
     pub pinned: bool,
     pub cooling: bool,
@@ -150,6 +155,7 @@ pub fn explain(conn: &Connection, lead_id: i64, now: i64) -> Result<ScoreExplana
         parts.push(RuleContribution {
             rule_id: rule.id,
             rule: rule.name.clone(),
+            rule_key: rule.key.clone(),
             kind: rule.body.kind(),
             events: part.events,
             points_before_decay: from_hundredths(before_decay),
@@ -167,6 +173,7 @@ pub fn explain(conn: &Connection, lead_id: i64, now: i64) -> Result<ScoreExplana
         fit: from_hundredths(score.fit),
         behaviour: from_hundredths(score.behaviour),
         disqualified_by: score.disqualified_name().map(str::to_owned),
+        disqualified_key: owned_rule_key(score.disqualified_name()),
         stage: stored.stage,
         pinned: stored.pinned,
         cooling: super::stages::is_cooling(stored.stage, score.points(), &thresholds),

@@ -24,6 +24,12 @@ pub struct Rule {
     pub id: Option<i64>,
     /// Name shown in the rule list and used as the reason in explanations.
     pub name: String,
+    /// Stable key of a default rule that still has its default name (for
+    /// example `default.pricing_visit`), so the UI can show a translated
+    /// name. Derived from the name when rules are read, never stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub key: Option<String>,
     /// A disabled rule is kept but gives no points.
     #[serde(default = "enabled_by_default")]
     pub enabled: bool,

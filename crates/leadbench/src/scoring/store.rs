@@ -7,7 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::defaults::default_rules;
+use super::defaults::{default_rule_key, default_rules};
 use super::rules::{
     issue_error, validate, validate_all, Rule, RuleBody, RuleIssue, RuleSet, RULE_SET_VERSION,
 };
@@ -58,6 +58,7 @@ pub fn list_rules(conn: &Connection) -> Result<Vec<Rule>> {
         })?;
         rules.push(Rule {
             id: Some(id),
+            key: default_rule_key(&name).map(str::to_owned),
             name,
             enabled,
             body,
@@ -175,6 +176,7 @@ pub(crate) fn save_rule_in(tx: &Transaction<'_>, rule: &Rule, now: i64) -> Resul
             let saved = Rule {
                 id: Some(id),
                 name: rule.name.trim().to_owned(),
+                key: default_rule_key(&rule.name).map(str::to_owned),
                 ..rule.clone()
             };
             log(tx, Some(id), "add", None, Some(&saved), now)?;
@@ -196,6 +198,7 @@ pub(crate) fn save_rule_in(tx: &Transaction<'_>, rule: &Rule, now: i64) -> Resul
             )?;
             let saved = Rule {
                 name: rule.name.trim().to_owned(),
+                key: default_rule_key(&rule.name).map(str::to_owned),
                 ..rule.clone()
             };
             log(tx, Some(id), "edit", Some(&before), Some(&saved), now)?;

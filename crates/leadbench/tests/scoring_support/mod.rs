@@ -58,6 +58,7 @@ pub fn fit_rule(name: &str, field: Field, test: Test, points: f64) -> Rule {
     Rule {
         id: None,
         name: name.to_owned(),
+        key: None,
         enabled: true,
         body: RuleBody::Fit {
             condition: Condition {
@@ -75,6 +76,7 @@ pub fn behaviour_rule(name: &str, event_type: &str, points: f64, decay: Decay) -
     Rule {
         id: None,
         name: name.to_owned(),
+        key: None,
         enabled: true,
         body: RuleBody::Behaviour(BehaviourRule {
             event_type: event_type.to_owned(),

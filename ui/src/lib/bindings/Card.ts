@@ -12,4 +12,13 @@ title: string, company: string | null, score: number, channel: string | null, ow
 /**
  * Last activity (or creation when there was none), UTC RFC 3339.
  */
-last_activity_at: string, rotting: boolean, sla_overdue: boolean, };
+last_activity_at: string, rotting: boolean, sla_overdue: boolean, 
+/**
+ * Name of the disqualifying rule the lead matches, if any.
+ */
+disqualified_by: string | null, 
+/**
+ * Stable key of that rule while it has its default name, so the UI
+ * can show the name in the user's language.
+ */
+disqualified_key: string | null, };

@@ -12,4 +12,12 @@ name: string | null, company: string | null, job_title: string | null, source: s
 /**
  * Creation time in UTC, RFC 3339.
  */
-created_at: string, };
+created_at: string, 
+/**
+ * Name of the disqualifying rule the lead matches, if any.
+ */
+disqualified_by: string | null, 
+/**
+ * Stable key of that rule while it has its default name.
+ */
+disqualified_key: string | null, };

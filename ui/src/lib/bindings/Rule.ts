@@ -14,6 +14,12 @@ id: number | null,
  */
 name: string, 
 /**
+ * Stable key of a default rule that still has its default name (for
+ * example `default.pricing_visit`), so the UI can show a translated
+ * name. Derived from the name when rules are read, never stored.
+ */
+key?: string, 
+/**
  * A disabled rule is kept but gives no points.
  */
 enabled: boolean, 

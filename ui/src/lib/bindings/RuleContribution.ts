@@ -5,7 +5,11 @@ import type { RuleKind } from "./RuleKind";
 /**
  * Points one rule gave the lead.
  */
-export type RuleContribution = { rule_id: number | null, rule: string, kind: RuleKind, 
+export type RuleContribution = { rule_id: number | null, rule: string, 
+/**
+ * Stable key of a default rule that keeps its default name.
+ */
+rule_key: string | null, kind: RuleKind, 
 /**
  * Counted events; 0 for fit rules.
  */

@@ -9,7 +9,11 @@ export type ScoreExplanation = { lead: number, score: number, fit: number, behav
 /**
  * Name of the disqualifying rule the lead matches, if any.
  */
-disqualified_by: string | null, stage: Stage, pinned: boolean, cooling: boolean, 
+disqualified_by: string | null, 
+/**
+ * Stable key of that rule while it has its default name.
+ */
+disqualified_key: string | null, stage: Stage, pinned: boolean, cooling: boolean, 
 /**
  * Moment the explanation was computed for, in UTC, RFC 3339.
  */
