@@ -94,6 +94,9 @@ pub struct Card {
     pub last_activity_at: String,
     pub rotting: bool,
     pub sla_overdue: bool,
+    /// Whether the score fell below the threshold of the lead's stage, as
+    /// scoring last marked it.
+    pub cooling: bool,
 }
 
 /// One screen of cards and the number of cards in the filtered column.
@@ -305,7 +308,7 @@ pub fn column(
     };
     let sql = format!(
         "SELECT l.id, {title}, a.name, l.score, l.source,
-                l.owner, l.stage, l.pinned, l.stage_changed_at, {last}, {rotting}, {sla}
+                l.owner, l.stage, l.pinned, l.stage_changed_at, {last}, {rotting}, {sla}, l.cooling
          FROM leads l LEFT JOIN accounts a ON a.id = l.account_id
          WHERE {where_clause}
          ORDER BY {order}
@@ -334,6 +337,7 @@ pub fn column(
                 last_activity_at: to_rfc3339(row.get(9)?),
                 rotting: row.get(10)?,
                 sla_overdue: row.get(11)?,
+                cooling: row.get(12)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

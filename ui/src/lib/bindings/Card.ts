@@ -12,4 +12,9 @@ title: string, company: string | null, score: number, channel: string | null, ow
 /**
  * Last activity (or creation when there was none), UTC RFC 3339.
  */
-last_activity_at: string, rotting: boolean, sla_overdue: boolean, };
+last_activity_at: string, rotting: boolean, sla_overdue: boolean, 
+/**
+ * Whether the score fell below the threshold of the lead's stage, as
+ * scoring last marked it.
+ */
+cooling: boolean, };
