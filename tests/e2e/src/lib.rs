@@ -28,8 +28,18 @@ pub struct App {
     screenshots: PathBuf,
 }
 
-/// Returns the built app binary (`target/debug/leadbench-app`).
+/// Returns the built app binary: `LEADBENCH_APP_BINARY` when set (to time a
+/// release build), else `target/debug/leadbench-app`.
 pub fn app_binary() -> PathBuf {
+    if let Some(binary) = std::env::var_os("LEADBENCH_APP_BINARY") {
+        let binary = PathBuf::from(binary);
+        assert!(
+            binary.exists(),
+            "LEADBENCH_APP_BINARY names {}, which is missing; build it or unset the variable",
+            binary.display()
+        );
+        return binary;
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)

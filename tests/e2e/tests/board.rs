@@ -77,12 +77,32 @@ fn board_moves_by_mouse_and_keyboard() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("board.db");
     demo_database(&db);
+    // Scoring marks cooling leads; mark the top MQLs so a few cards show it.
+    Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE leads SET cooling = 1 WHERE id IN
+                 (SELECT id FROM leads WHERE stage = 'mql' ORDER BY score DESC LIMIT 3)",
+            [],
+        )
+        .unwrap();
     let env = [("LANG", "en_US.UTF-8"), ("LC_ALL", "en_US.UTF-8")];
     let app = App::launch(&db, dir.path(), &env);
     app.set_window_size(1600, 950);
 
     app.click("[data-testid=nav-pipeline]");
     app.wait_for("[data-testid=column-mql] [data-testid=card]");
+    let cooling_hint = app.script(
+        "const mark = document.querySelector('[data-testid=column-mql] [data-testid=card-cooling]');
+         return mark && mark.getAttribute('title');",
+        serde_json::json!([]),
+    );
+    assert!(
+        cooling_hint
+            .as_str()
+            .is_some_and(|t| t.starts_with("Cooling")),
+        "no cooling mark on the top MQL cards: {cooling_hint}"
+    );
     let mql_before = count(&app, "mql");
     let sql_before = count(&app, "sql");
     app.screenshot("board-en");

@@ -28,6 +28,7 @@ pub use edit::{
 };
 pub use forget::{forget_leads, ForgetSummary};
 pub use moves::{move_lead, reorder_column, undo_move, undo_moves, MoveReceipt, MoveRequest};
+pub(crate) use owners::SqlAssigner;
 pub use owners::{
     add_owner, list_owners, load_assignment, rename_owner, save_assignment, set_owner_active,
     sync_owners, AssignMode, Assignment, ChannelOwner, Owner,

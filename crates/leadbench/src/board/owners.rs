@@ -243,55 +243,86 @@ fn write_assignment(conn: &Connection, assignment: &Assignment) -> Result<()> {
 
 /// Gives an SQL without an owner one by the assignment settings, inside
 /// the caller's transaction. Returns whether an owner was set.
-// NOTE: only board moves (single and bulk) call this. Leads that scoring
-// or an import moves to SQL stay unassigned until someone moves or assigns
-// them.
 pub(crate) fn auto_assign_in(tx: &Transaction<'_>, lead_id: i64) -> Result<bool> {
-    let assignment = load_assignment(tx)?;
-    if assignment.mode == AssignMode::Off {
-        return Ok(false);
-    }
-    let (owner, channel): (Option<String>, Option<String>) = tx.query_row(
-        "SELECT owner, source FROM leads WHERE id = ?1",
-        [lead_id],
-        |row| Ok((row.get(0)?, row.get(1)?)),
-    )?;
-    if owner.is_some_and(|o| !o.trim().is_empty()) {
-        return Ok(false);
+    SqlAssigner::new(tx)?.assign(lead_id)
+}
+
+/// Gives leads that enter SQL an owner, inside the caller's transaction.
+/// Every path that moves a lead to SQL (board moves, scoring, imports) goes
+/// through `assign`, so they all follow the same settings and share one
+/// round-robin rotation. The settings are read once, so a batch of moves
+/// pays for them once.
+pub(crate) struct SqlAssigner<'t> {
+    conn: &'t Connection,
+    assignment: Assignment,
+    active: Vec<String>,
+}
+
+impl<'t> SqlAssigner<'t> {
+    /// Reads the assignment settings and the active owners.
+    pub(crate) fn new(conn: &'t Connection) -> Result<Self> {
+        let assignment = load_assignment(conn)?;
+        let active = if assignment.mode == AssignMode::Off {
+            Vec::new()
+        } else {
+            active_owners(conn)?
+        };
+        Ok(SqlAssigner {
+            conn,
+            assignment,
+            active,
+        })
     }
 
-    let active = active_owners(tx)?;
-    let chosen = match assignment.mode {
-        AssignMode::Off => None,
-        AssignMode::ByChannel => channel.and_then(|channel| {
-            assignment
-                .by_channel
-                .iter()
-                .find(|rule| rule.channel.eq_ignore_ascii_case(&channel))
-                .map(|rule| rule.owner.clone())
-                .filter(|owner| active.contains(owner))
-        }),
-        AssignMode::RoundRobin => {
-            let rotation: Vec<String> = if assignment.rotation.is_empty() {
-                active
-            } else {
-                assignment
-                    .rotation
-                    .into_iter()
-                    .filter(|name| active.contains(name))
-                    .collect()
-            };
-            next_in_rotation(tx, &rotation)?
+    /// Gives the lead an owner when it has none and the settings name one.
+    /// Returns whether an owner was set.
+    pub(crate) fn assign(&mut self, lead_id: i64) -> Result<bool> {
+        if self.assignment.mode == AssignMode::Off {
+            return Ok(false);
         }
-    };
-    let Some(owner) = chosen else {
-        return Ok(false);
-    };
-    tx.execute(
-        "UPDATE leads SET owner = ?2 WHERE id = ?1",
-        params![lead_id, owner],
-    )?;
-    Ok(true)
+        let (owner, channel): (Option<String>, Option<String>) = self
+            .conn
+            .prepare_cached("SELECT owner, source FROM leads WHERE id = ?1")?
+            .query_row([lead_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        if owner.is_some_and(|o| !o.trim().is_empty()) {
+            return Ok(false);
+        }
+
+        let Some(owner) = self.choose(channel.as_deref())? else {
+            return Ok(false);
+        };
+        self.conn
+            .prepare_cached("UPDATE leads SET owner = ?2 WHERE id = ?1")?
+            .execute(params![lead_id, owner])?;
+        Ok(true)
+    }
+
+    fn choose(&self, channel: Option<&str>) -> Result<Option<String>> {
+        let active = &self.active;
+        match self.assignment.mode {
+            AssignMode::Off => Ok(None),
+            AssignMode::ByChannel => Ok(channel.and_then(|channel| {
+                self.assignment
+                    .by_channel
+                    .iter()
+                    .find(|rule| rule.channel.eq_ignore_ascii_case(channel))
+                    .map(|rule| rule.owner.clone())
+                    .filter(|owner| active.contains(owner))
+            })),
+            AssignMode::RoundRobin => {
+                let rotation: Vec<&String> = if self.assignment.rotation.is_empty() {
+                    active.iter().collect()
+                } else {
+                    self.assignment
+                        .rotation
+                        .iter()
+                        .filter(|name| active.contains(name))
+                        .collect()
+                };
+                next_in_rotation(self.conn, &rotation)
+            }
+        }
+    }
 }
 
 fn active_owners(conn: &Connection) -> Result<Vec<String>> {
@@ -303,23 +334,22 @@ fn active_owners(conn: &Connection) -> Result<Vec<String>> {
 }
 
 /// Returns the next owner of `rotation` and advances the stored position.
-fn next_in_rotation(conn: &Connection, rotation: &[String]) -> Result<Option<String>> {
+fn next_in_rotation(conn: &Connection, rotation: &[&String]) -> Result<Option<String>> {
     if rotation.is_empty() {
         return Ok(None);
     }
     let position: i64 = conn
-        .query_row(
+        .prepare_cached(
             "SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'board_assignment_next'",
-            [],
-            |row| row.get(0),
-        )
+        )?
+        .query_row([], |row| row.get(0))
         .optional()?
         .unwrap_or(0);
     let index = position.rem_euclid(rotation.len() as i64) as usize;
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO settings (key, value) VALUES ('board_assignment_next', ?1)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        [(index as i64 + 1).to_string()],
-    )?;
-    Ok(Some(rotation[index].clone()))
+    )?
+    .execute([(index as i64 + 1).to_string()])?;
+    Ok(Some(rotation[index].to_string()))
 }

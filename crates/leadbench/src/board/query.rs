@@ -100,6 +100,9 @@ pub struct Card {
     /// Stable key of that rule while it has its default name, so the UI
     /// can show the name in the user's language.
     pub disqualified_key: Option<String>,
+    /// Whether the score fell below the threshold of the lead's stage, as
+    /// scoring last marked it.
+    pub cooling: bool,
 }
 
 /// One screen of cards and the number of cards in the filtered column.
@@ -312,7 +315,7 @@ pub fn column(
     let sql = format!(
         "SELECT l.id, {title}, a.name, l.score, l.source,
                 l.owner, l.stage, l.pinned, l.stage_changed_at, {last}, {rotting}, {sla},
-                l.disqualified_by
+                l.disqualified_by, l.cooling
          FROM leads l LEFT JOIN accounts a ON a.id = l.account_id
          WHERE {where_clause}
          ORDER BY {order}
@@ -344,6 +347,7 @@ pub fn column(
                 sla_overdue: row.get(11)?,
                 disqualified_key: owned_rule_key(disqualified_by.as_deref()),
                 disqualified_by,
+                cooling: row.get(13)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

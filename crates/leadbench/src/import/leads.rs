@@ -16,6 +16,7 @@ use super::mapping::Field;
 use super::parse::{self, normalize_email};
 use super::plan::{Context, Row};
 use super::{DuplicatePolicy, ImportReport, RowProblem, RowWriter, WarningKind};
+use crate::board::SqlAssigner;
 use crate::error::Result;
 use crate::model::Stage;
 
@@ -499,7 +500,7 @@ impl RowWriter for LeadWriter<'_, '_> {
              FROM leads WHERE id >= ?1 AND import_id = ?2 ORDER BY id",
             params![self.first_new_id, self.ctx.import_id],
         )?;
-        Ok(())
+        self.assign_new_sqls(tx)
     }
 
     fn write_row(
@@ -556,6 +557,29 @@ impl RowWriter for LeadWriter<'_, '_> {
 }
 
 impl LeadWriter<'_, '_> {
+    /// Gives the leads this import created in SQL or moved to SQL an owner
+    /// by the assignment settings, oldest lead first.
+    fn assign_new_sqls(&self, tx: &Transaction<'_>) -> Result<()> {
+        let mut stmt = tx.prepare(
+            "SELECT id FROM leads
+             WHERE stage = 'sql' AND (owner IS NULL OR TRIM(owner) = '')
+               AND ((id >= ?1 AND import_id = ?2)
+                    OR id IN (SELECT lead_id FROM stage_changes
+                              WHERE import_id = ?2 AND to_stage = 'sql'))
+             ORDER BY id",
+        )?;
+        let ids = stmt
+            .query_map(params![self.first_new_id, self.ctx.import_id], |row| {
+                row.get::<_, i64>(0)
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut assigner = SqlAssigner::new(tx)?;
+        for id in ids {
+            assigner.assign(id)?;
+        }
+        Ok(())
+    }
+
     fn external_id_taken(&self, tx: &Transaction<'_>, key: &LeadKey<'_>) -> Result<bool> {
         let Some(external_id) = key.external_id else {
             return Ok(false);

@@ -8,6 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::board::SqlAssigner;
 use crate::error::{Error, Result};
 use crate::model::Stage;
 use crate::time::to_rfc3339;
@@ -323,6 +324,7 @@ fn restage_all(
 
 /// Prepared statements for automatic stage moves.
 pub(crate) struct StageWriter<'t> {
+    assigner: SqlAssigner<'t>,
     update: rusqlite::Statement<'t>,
     history: rusqlite::Statement<'t>,
     cooling: rusqlite::Statement<'t>,
@@ -331,6 +333,7 @@ pub(crate) struct StageWriter<'t> {
 impl<'t> StageWriter<'t> {
     pub(crate) fn new(tx: &'t Transaction<'_>) -> Result<Self> {
         Ok(StageWriter {
+            assigner: SqlAssigner::new(tx)?,
             update: tx.prepare("UPDATE leads SET stage = ?2, stage_changed_at = ?3 WHERE id = ?1")?,
             history: tx.prepare(
                 "INSERT INTO stage_changes (lead_id, from_stage, to_stage, changed_at, reason, actor, score)
@@ -341,7 +344,8 @@ impl<'t> StageWriter<'t> {
     }
 
     /// Moves a lead and writes the move to the stage history with reason
-    /// "score". `actor` names the disqualifying rule, if one caused it.
+    /// "score". `actor` names the disqualifying rule, if one caused it. A
+    /// lead entering SQL gets an owner by the assignment settings.
     pub(crate) fn move_lead(
         &mut self,
         id: i64,
@@ -354,6 +358,9 @@ impl<'t> StageWriter<'t> {
         self.update.execute(params![id, to, now])?;
         self.history
             .execute(params![id, from, to, now, actor, score])?;
+        if to == Stage::Sql {
+            self.assigner.assign(id)?;
+        }
         Ok(())
     }
 
@@ -397,6 +404,9 @@ pub fn move_manually(
          SELECT id, ?2, ?3, ?4, 'manual', ?5, score FROM leads WHERE id = ?1",
         params![lead_id, from, to, now, actor],
     )?;
+    if to == Stage::Sql {
+        SqlAssigner::new(&tx)?.assign(lead_id)?;
+    }
     tx.commit()?;
     Ok(())
 }

@@ -22,3 +22,7 @@ disqualified_by: string | null,
  * can show the name in the user's language.
  */
 disqualified_key: string | null, };
+ * Whether the score fell below the threshold of the lead's stage, as
+ * scoring last marked it.
+ */
+cooling: boolean, };

@@ -229,6 +229,8 @@ export const en = {
   'board.settings.badSla': '"{value}" is not a number of hours between 1 and 2160.',
   'board.settings.save': 'Save settings',
   'board.settings.saved': 'Board settings saved.',
+  'board.cooling': 'Cooling',
+  'board.coolingHint': 'Cooling: the score fell below the threshold of this stage',
 
   // Scoring screen
   'scoring.title': 'Scoring',

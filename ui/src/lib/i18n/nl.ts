@@ -230,6 +230,8 @@ export const nl: Record<MessageKey, string> = {
   'board.settings.badSla': '"{value}" is geen aantal uren tussen 1 en 2160.',
   'board.settings.save': 'Instellingen opslaan',
   'board.settings.saved': 'Bordinstellingen opgeslagen.',
+  'board.cooling': 'Koelt af',
+  'board.coolingHint': 'Koelt af: de score is onder de drempel van deze fase gezakt',
 
   // Scoring screen
   'scoring.title': 'Scoring',
