@@ -399,3 +399,22 @@ fn legacy_encodings_and_dutch_headers() {
         "Zo\u{eb} Mulder"
     );
 }
+
+#[test]
+fn custom_cells_and_notes_become_one_json_object() {
+    let mut test = TestDb::new();
+    let file = test.write(
+        "custom.csv",
+        "email,Zone,Notes,Beurs \"stand\"\nanna@example.nl,Noord,bel terug,\"B\\12\"\nbram@example.nl,,,\n"
+            .as_bytes(),
+    );
+    let report = test.import(ImportKind::Leads, &file);
+    assert_eq!((report.created, report.rejected), (2, 0));
+    assert_eq!(
+        test.texts("SELECT custom_fields FROM leads ORDER BY id"),
+        [
+            r#"{"Beurs \"stand\"":"B\\12","Zone":"Noord","notes":"bel terug"}"#,
+            "{}"
+        ]
+    );
+}

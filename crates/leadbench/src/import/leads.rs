@@ -251,15 +251,7 @@ impl<'a, 't> LeadWriter<'a, 't> {
         let (full_first, full_last) = row
             .text(Field::FullName)
             .map_or((None, None), split_full_name);
-        let mut custom = row.custom_json();
-        if let Some(notes) = row.text(Field::Notes) {
-            let mut object: serde_json::Map<String, serde_json::Value> = custom
-                .as_deref()
-                .and_then(|json| serde_json::from_str(json).ok())
-                .unwrap_or_default();
-            object.insert("notes".to_owned(), notes.into());
-            custom = Some(serde_json::Value::Object(object).to_string());
-        }
+        let custom = row.custom_json_with(row.text(Field::Notes).map(|notes| ("notes", notes)));
         Some(LeadValues {
             first_name: row.text(Field::FirstName).or(full_first),
             last_name: row.text(Field::LastName).or(full_last),
