@@ -271,8 +271,21 @@ fn olist_funnel_through_the_wizard_then_undo() {
             842
         );
 
+        // The imported funnel on the Dashboard and the Scoring screen.
+        app.click("[data-testid=nav-dashboard]");
+        app.select("[data-testid=kpi-range]", "all_time");
+        app.wait_for("[data-testid=kpi-mql_to_sql]");
+        app.wait_for("[data-testid=chart-funnel]");
+        app.wait_for("[data-testid=chart-scores]");
+        app.screenshot("import-olist-dashboard-nl");
+        app.click("[data-testid=nav-scoring]");
+        app.wait_for("[data-testid=scoring-histogram]");
+        app.wait_for("[data-testid=scoring-backtest]");
+        app.screenshot("import-olist-scoring-nl");
+        app.click("[data-testid=nav-import]");
+
         // Undo the last import (the deals) from the history.
-        app.click("[data-testid=import-history-link]");
+        app.click("[data-testid=import-tab-history]");
         app.wait_for_value(
             "return document.querySelectorAll('[data-testid=import-history-row]').length",
             json!(2),
