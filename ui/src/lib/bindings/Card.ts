@@ -21,7 +21,8 @@ disqualified_by: string | null,
  * Stable key of that rule while it has its default name, so the UI
  * can show the name in the user's language.
  */
-disqualified_key: string | null, };
+disqualified_key: string | null, 
+/**
  * Whether the score fell below the threshold of the lead's stage, as
  * scoring last marked it.
  */
