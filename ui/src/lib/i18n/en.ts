@@ -721,7 +721,7 @@ export const en = {
   'dashboard.change': '{change} vs previous period',
   'dashboard.icpShare': '{share} meet the ideal customer profile',
   'dashboard.meanDays': 'Mean: {days} days',
-  'dashboard.excluded': '{count} customers left out: converted before they were created',
+  'dashboard.excluded': 'Customers left out: {count} (converted before they were created)',
   'dashboard.kpi.conversion_rate': 'Conversion rate',
   'dashboard.kpi.cost_per_lead': 'Cost per lead',
   'dashboard.kpi.lead_quality': 'Lead quality',
