@@ -27,7 +27,7 @@ const TIMEOUT: Duration = Duration::from_secs(5);
 /// content type.
 type Secret = (Path<'static>, Vec<u8>, Vec<u8>, String);
 
-/// Why the keyring could not be used.
+/// Reason the keyring could not be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyringError {
     /// No session bus or no Secret Service on it.
@@ -43,7 +43,7 @@ impl std::fmt::Display for KeyringError {
         match self {
             KeyringError::Unavailable(reason) => write!(f, "no keyring found: {reason}"),
             KeyringError::Locked => write!(f, "the keyring is locked: unlock it and try again"),
-            KeyringError::Failed(reason) => write!(f, "the keyring refused: {reason}"),
+            KeyringError::Failed(reason) => write!(f, "the keyring request failed: {reason}"),
         }
     }
 }

@@ -93,7 +93,7 @@ fn wait_for_keyring(account: &Account) {
 }
 
 #[test]
-fn password_lives_in_the_keyring_and_in_memory_without_one() {
+fn password_in_keyring_or_memory() {
     let home = tempfile::tempdir().expect("temp dir");
     let account = smtp_account();
 
