@@ -9,7 +9,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 APT_PACKAGES := libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev librsvg2-dev \
 	libayatana-appindicator3-dev libxdo-dev libssl-dev build-essential pkg-config file \
-	xvfb xauth webkit2gtk-driver sqlite3
+	xvfb xauth webkit2gtk-driver sqlite3 dbus libdbus-1-dev gnome-keyring
 APP := target/debug/leadbench-app
 
 .PHONY: run test setup system-packages ui-packages tauri-driver ui app \

@@ -12,8 +12,10 @@ mod logging;
 mod scoring;
 mod state;
 // Nurture screen and scheduler.
+/// The SMTP password in the operating system's keyring.
+pub mod keyring;
 mod nurture;
-mod scheduler;
+pub mod scheduler;
 
 use std::sync::Arc;
 

@@ -173,14 +173,29 @@ pub async fn nurture_retry(
     Ok(())
 }
 
-/// Returns the mail settings (never a password).
+/// Returns the mail settings (never a password) and looks the password
+/// up in the keyring, so the scheduler status says where it is kept.
 #[tauri::command]
-pub async fn nurture_mail_settings(state: State<'_, AppState>) -> CommandResult<MailSettings> {
-    with_db(&state, |db| smtp::load_settings(db.conn())).await
+pub async fn nurture_mail_settings(
+    state: State<'_, AppState>,
+    scheduler: State<'_, Arc<Scheduler>>,
+) -> CommandResult<MailSettings> {
+    let settings = with_db(&state, |db| smtp::load_settings(db.conn())).await?;
+    let scheduler = Arc::clone(scheduler.inner());
+    let lookup = settings.clone();
+    blocking(move || {
+        if !lookup.user.trim().is_empty() {
+            scheduler.password(&lookup);
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(settings)
 }
 
-/// Stores the mail settings. The password stays in memory for this
-/// session; `None` keeps the one given before.
+/// Stores the mail settings. The password goes to the operating system's
+/// keyring (or memory when none is found); `None` keeps the stored one and
+/// an empty one removes it.
 #[tauri::command]
 pub async fn nurture_save_mail_settings(
     state: State<'_, AppState>,
@@ -193,9 +208,18 @@ pub async fn nurture_save_mail_settings(
         smtp::load_settings(db.conn())
     })
     .await?;
-    if let Some(password) = password {
-        scheduler.set_password(Some(password));
-    }
+    let scheduler = Arc::clone(scheduler.inner());
+    let account = saved.clone();
+    blocking(move || {
+        match password {
+            Some(password) => scheduler.set_password(&account, &password),
+            None => {
+                scheduler.password(&account);
+            }
+        }
+        Ok(())
+    })
+    .await?;
     Ok(saved)
 }
 
@@ -209,14 +233,22 @@ pub async fn nurture_test_email(
     subject: String,
     body: String,
 ) -> CommandResult<()> {
-    let password = password
-        .filter(|p| !p.is_empty())
-        .or_else(|| scheduler.password());
-    let joined = tauri::async_runtime::spawn_blocking(move || {
+    let scheduler = Arc::clone(scheduler.inner());
+    blocking(move || {
+        let password = password
+            .filter(|p| !p.is_empty())
+            .or_else(|| scheduler.password(&settings));
         smtp::send_test_email(&settings, password, &to, &subject, &body)
     })
-    .await;
-    match joined {
+    .await
+}
+
+/// Runs `work` on the blocking pool: the keyring and the mail server may
+/// take a while to answer.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, leadbench::Error> + Send + 'static,
+) -> CommandResult<T> {
+    match tauri::async_runtime::spawn_blocking(work).await {
         Ok(result) => result.map_err(|error| leadbench::error::ErrorPayload::from(&error)),
         Err(error) => Err(leadbench::error::ErrorPayload {
             kind: leadbench::ErrorKind::Internal,

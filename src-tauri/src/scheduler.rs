@@ -13,12 +13,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use leadbench::nurture::model::RunSummary;
+use leadbench::nurture::smtp::MailSettings;
 use leadbench::nurture::smtp::{self, MailMode};
-use leadbench::nurture::today::{self, SchedulerStatus};
+use leadbench::nurture::today::{self, PasswordStore, SchedulerStatus};
 use leadbench::{Database, Error};
 use tauri::{AppHandle, Emitter};
 use tokio::sync::Notify;
 
+use crate::keyring::{self, Account, KeyringError};
 use crate::state::Workspace;
 
 /// Default seconds between runs; `LEADBENCH_SCHEDULER_SECONDS` overrides it.
@@ -31,10 +33,9 @@ pub const TICK_EVENT: &str = "nurture-tick";
 /// Managed state of the scheduler.
 pub struct Scheduler {
     status: Mutex<SchedulerStatus>,
-    /// The SMTP password, kept in memory for this session only.
-    // NOTE: the `keyring` crate is not in the offline registry of this
-    // build environment, so the operating system's keyring is not used.
-    password: Mutex<Option<String>>,
+    /// The SMTP password of one account, cached after the keyring gave it
+    /// or kept here alone when no keyring is found.
+    password: Mutex<Option<(Account, String)>>,
     wake: Notify,
     /// Serialises runs of the timer and of "Run now".
     running: tokio::sync::Mutex<()>,
@@ -71,18 +72,54 @@ impl Scheduler {
             .clone()
     }
 
-    /// Stores the SMTP password for this session. An empty one clears it.
-    pub fn set_password(&self, password: Option<String>) {
+    /// Stores the SMTP password of the account in `settings`: in the
+    /// keyring when one is found, else in memory until the app closes. An
+    /// empty password removes the stored one. Blocks on the session bus.
+    pub fn set_password(&self, settings: &MailSettings, password: &str) {
+        let account = account(settings);
+        if password.is_empty() {
+            if let Err(error) = keyring::delete_password(&account) {
+                tracing::warn!(%error, "could not remove the SMTP password from the keyring");
+            }
+            *self.password.lock().unwrap_or_else(|p| p.into_inner()) = None;
+            self.update(|status| status.password_store = PasswordStore::None);
+            return;
+        }
+        let store = match keyring::store_password(&account, password) {
+            Ok(()) => PasswordStore::Keyring,
+            Err(error) => fallback(&error),
+        };
         *self.password.lock().unwrap_or_else(|p| p.into_inner()) =
-            password.filter(|p| !p.is_empty());
+            Some((account, password.to_string()));
+        self.update(|status| status.password_store = store);
     }
 
-    /// Returns the session's SMTP password.
-    pub fn password(&self) -> Option<String> {
-        self.password
+    /// Returns the SMTP password of the account in `settings`, reading the
+    /// keyring when it is not cached. Blocks on the session bus.
+    pub fn password(&self, settings: &MailSettings) -> Option<String> {
+        let account = account(settings);
+        let cached = self
+            .password
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .clone()
+            .clone();
+        if let Some((owner, password)) = cached {
+            if owner == account {
+                return Some(password);
+            }
+        }
+        let (found, store) = match keyring::load_password(&account) {
+            Ok(Some(password)) => (Some(password), PasswordStore::Keyring),
+            Ok(None) => (None, PasswordStore::None),
+            Err(KeyringError::Locked) => (None, PasswordStore::Locked),
+            Err(_) => (None, PasswordStore::None),
+        };
+        if let Some(password) = &found {
+            *self.password.lock().unwrap_or_else(|p| p.into_inner()) =
+                Some((account, password.clone()));
+        }
+        self.update(|status| status.password_store = store);
+        found
     }
 
     /// Lifts the hold of the catch-up notice: the user chose to run the
@@ -99,6 +136,23 @@ impl Scheduler {
 
     fn update(&self, change: impl FnOnce(&mut SchedulerStatus)) {
         change(&mut self.status.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+}
+
+/// The keyring account of the mail settings.
+pub fn account(settings: &MailSettings) -> Account {
+    Account {
+        username: settings.user.trim().to_string(),
+        host: settings.host.trim().to_string(),
+    }
+}
+
+/// Where the password goes when the keyring cannot take it.
+fn fallback(error: &KeyringError) -> PasswordStore {
+    tracing::warn!(%error, "SMTP password kept in memory only");
+    match error {
+        KeyringError::Locked => PasswordStore::Locked,
+        _ => PasswordStore::Memory,
     }
 }
 
@@ -172,11 +226,12 @@ pub async fn run_once(
     let Some(path) = database_path(workspace) else {
         return Ok(RunSummary::default());
     };
-    let password = scheduler.password();
+    let holder = Arc::clone(scheduler);
     let joined = tauri::async_runtime::spawn_blocking(move || {
         let mut db = Database::open(&path)?;
         let settings = smtp::load_settings(db.conn())?;
         let needs_password = settings.mode == MailMode::Smtp && !settings.user.trim().is_empty();
+        let password = needs_password.then(|| holder.password(&settings)).flatten();
         let missing = needs_password && password.is_none();
         // Without the password the steps still run; e-mails wait in the outbox.
         let mut sender = if missing {

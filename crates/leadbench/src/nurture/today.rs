@@ -328,4 +328,23 @@ pub struct SchedulerStatus {
     pub interval_seconds: u32,
     /// True when SMTP mode logs in and no password was given this session.
     pub password_missing: bool,
+    /// Where the SMTP password is kept.
+    pub password_store: PasswordStore,
+}
+
+/// Where the SMTP password is kept: never in the database.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum PasswordStore {
+    /// No password was given.
+    #[default]
+    None,
+    /// In the operating system's keyring.
+    Keyring,
+    /// In memory until the app closes, because no keyring was found.
+    Memory,
+    /// The keyring is locked and asked to be unlocked; the password is
+    /// in memory until the app closes.
+    Locked,
 }

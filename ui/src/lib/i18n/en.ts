@@ -684,7 +684,7 @@ export const en = {
   'mail.user': 'User name',
   'mail.password': 'Password',
   'mail.passwordHint':
-    'The password is kept in memory until Leadbench closes and never written to the database. This build has no access to the system keyring, so enter it again after a restart.',
+    "The password goes to your system's keyring (such as GNOME Keyring or KWallet) and never into the database. Leave the field empty to keep the stored one.",
   'mail.fromAddress': 'From address',
   'mail.fromName': 'From name',
   'mail.dailyCap': 'Most e-mails a day',
@@ -1065,6 +1065,11 @@ export const en = {
   'import.field.occurred_at': 'Event time',
   'import.field.event_id': 'Event id',
   'import.field.stage': 'Stage',
+  // mail: where the SMTP password is kept
+  'mail.password.keyring': 'Password stored in the keyring.',
+  'mail.password.memory': 'No keyring found: the password is kept until Leadbench closes.',
+  'mail.password.locked': 'The keyring is locked: unlock it and save again. Until then the password is kept until Leadbench closes.',
+  'mail.password.none': 'No password stored.',
 } as const;
 
 export type MessageKey = keyof typeof en;

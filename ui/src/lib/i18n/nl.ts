@@ -684,7 +684,7 @@ export const nl: Record<MessageKey, string> = {
   'mail.user': 'Gebruikersnaam',
   'mail.password': 'Wachtwoord',
   'mail.passwordHint':
-    'Het wachtwoord blijft in het geheugen tot Leadbench sluit en komt nooit in de database. Deze versie kan niet bij de sleutelbos van het systeem, dus voer het na een herstart opnieuw in.',
+    'Het wachtwoord gaat naar de sleutelbos van je systeem (zoals GNOME Keyring of KWallet) en nooit naar de database. Laat het veld leeg om het bewaarde wachtwoord te houden.',
   'mail.fromAddress': 'Afzenderadres',
   'mail.fromName': 'Afzendernaam',
   'mail.dailyCap': 'Hooguit e-mails per dag',
@@ -1065,4 +1065,9 @@ export const nl: Record<MessageKey, string> = {
   'import.field.occurred_at': 'Tijdstip',
   'import.field.event_id': 'Id van de gebeurtenis',
   'import.field.stage': 'Fase',
+  // mail: where the SMTP password is kept
+  'mail.password.keyring': 'Wachtwoord bewaard in de sleutelbos.',
+  'mail.password.memory': 'Geen sleutelbos gevonden: het wachtwoord blijft bewaard tot Leadbench sluit.',
+  'mail.password.locked': 'De sleutelbos is vergrendeld: ontgrendel hem en sla opnieuw op. Tot dan blijft het wachtwoord bewaard tot Leadbench sluit.',
+  'mail.password.none': 'Geen wachtwoord bewaard.',
 };
