@@ -74,6 +74,7 @@ fn main() {
         "nurture_outbox",
         "nurture_mark_done",
         "nurture_retry",
+        "nurture_open_mail",
         "nurture_mail_settings",
         "nurture_save_mail_settings",
         "nurture_test_email",

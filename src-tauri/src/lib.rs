@@ -15,6 +15,7 @@ mod state;
 /// The SMTP password in the operating system's keyring.
 pub mod keyring;
 mod nurture;
+mod opener;
 pub mod scheduler;
 
 use std::sync::Arc;
@@ -110,6 +111,7 @@ pub fn run() {
             nurture::nurture_outbox,
             nurture::nurture_mark_done,
             nurture::nurture_retry,
+            nurture::nurture_open_mail,
             nurture::nurture_mail_settings,
             nurture::nurture_save_mail_settings,
             nurture::nurture_test_email,

@@ -161,6 +161,17 @@ pub async fn nurture_mark_done(state: State<'_, AppState>, id: i64) -> CommandRe
     with_db(&state, move |db| store::mark_outbox_done(db, id, now())).await
 }
 
+/// Opens the due e-mail `id` in the user's mail client as a `mailto:`
+/// link. The user marks it sent after sending it there.
+#[tauri::command]
+pub async fn nurture_open_mail(state: State<'_, AppState>, id: i64) -> CommandResult<()> {
+    with_db(&state, move |db| {
+        let link = leadbench::nurture::mailto::outbox_link(db.conn(), id)?;
+        crate::opener::open_url(&link)
+    })
+    .await
+}
+
 /// Queues a failed e-mail again and wakes the scheduler.
 #[tauri::command]
 pub async fn nurture_retry(

@@ -387,12 +387,15 @@ fn catch_up_waits_for_the_user() {
         due_work(&conn, leadbench::time::now()).unwrap()
     };
     assert!(due.steps > 0, "the demo data has work due after 2024");
+    assert!(due.emails > 0, "the demo data has e-mails due after 2024");
+    let links = dir.path().join("opened-links.txt");
 
     let env = [
         ("LANG", "en_US.UTF-8"),
         ("LC_ALL", "en_US.UTF-8"),
         ("LEADBENCH_SCHEDULER", "on"),
         ("LEADBENCH_SCHEDULER_SECONDS", "1"),
+        ("LEADBENCH_TEST_OPEN_URL_LOG", links.to_str().unwrap()),
     ];
     let app = App::launch(&db, dir.path(), &env);
     app.set_window_size(1600, 1000);
@@ -422,6 +425,22 @@ fn catch_up_waits_for_the_user() {
     });
     assert!(app.find("[data-testid=catchup-banner]").is_none());
     assert_eq!(due_work(&conn, leadbench::time::now()).unwrap().steps, 0);
+
+    // Manual mode: a due e-mail opens in the mail client as a mailto: link.
+    app.wait_for("[data-testid=email-open]");
+    app.screenshot("nurture-today-emails-en-light");
+    app.click("[data-testid=email-open]");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let opened = loop {
+        let text = std::fs::read_to_string(&links).unwrap_or_default();
+        if !text.is_empty() || std::time::Instant::now() > deadline {
+            break text;
+        }
+        sleep(Duration::from_millis(100));
+    };
+    assert!(opened.starts_with("mailto:"), "{opened}");
+    assert!(opened.contains("?subject="), "{opened}");
+    assert!(opened.contains("&body="), "{opened}");
 }
 
 #[test]

@@ -156,6 +156,7 @@ interface Commands {
   nurture_outbox: { args: { query: OutboxQuery }; result: OutboxRow[] };
   nurture_mark_done: { args: { id: number }; result: null };
   nurture_retry: { args: { id: number }; result: null };
+  nurture_open_mail: { args: { id: number }; result: null };
   nurture_mail_settings: { args: Record<string, never>; result: MailSettings };
   nurture_save_mail_settings: {
     args: { settings: MailSettings; password: string | null };

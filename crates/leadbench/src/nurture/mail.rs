@@ -336,29 +336,6 @@ fn recover_interrupted(db: &mut Database, now: i64) -> Result<()> {
     Ok(())
 }
 
-/// Returns a `mailto:` link that opens a due e-mail in the user's mail
-/// client (manual mode).
-pub fn mailto_link(to: &str, subject: &str, body: &str) -> String {
-    fn encode(text: &str) -> String {
-        let mut out = String::with_capacity(text.len());
-        for byte in text.bytes() {
-            match byte {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    out.push(byte as char)
-                }
-                _ => out.push_str(&format!("%{byte:02X}")),
-            }
-        }
-        out
-    }
-    format!(
-        "mailto:{}?subject={}&body={}",
-        to.trim(),
-        encode(subject),
-        encode(body)
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,14 +345,5 @@ mod tests {
         assert_eq!(backoff_seconds(1), 300);
         assert_eq!(backoff_seconds(2), 900);
         assert_eq!(backoff_seconds(10), 6 * 3_600);
-    }
-
-    #[test]
-    fn mailto_encodes_text() {
-        let link = mailto_link("a@example.nl", "Hi & bye", "line 1\nline 2");
-        assert_eq!(
-            link,
-            "mailto:a@example.nl?subject=Hi%20%26%20bye&body=line%201%0Aline%202"
-        );
     }
 }

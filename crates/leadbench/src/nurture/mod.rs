@@ -32,6 +32,7 @@ pub mod demo_data;
 pub mod engine;
 pub mod enrol;
 pub mod mail;
+pub mod mailto;
 pub mod model;
 pub mod presets;
 pub mod scheduler;

@@ -643,6 +643,7 @@ export const en = {
   'nurture.today.noEmails': 'No e-mails waiting.',
   'nurture.today.emailsMore': 'and {count} more in the Outbox.',
   'nurture.today.markSent': 'Mark sent',
+  'nurture.today.openMail': 'Open in mail client',
   'nurture.today.failed': 'Failed e-mails: {count}. See the Outbox.',
   'nurture.today.scheduled': 'Later today',
   'nurture.today.noScheduled': 'Nothing else is planned for today.',

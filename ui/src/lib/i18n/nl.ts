@@ -643,6 +643,7 @@ export const nl: Record<MessageKey, string> = {
   'nurture.today.noEmails': 'Geen wachtende e-mails.',
   'nurture.today.emailsMore': 'en nog {count} in Postvak uit.',
   'nurture.today.markSent': 'Markeer als verstuurd',
+  'nurture.today.openMail': 'Open in mailprogramma',
   'nurture.today.failed': 'Mislukte e-mails: {count}. Zie Postvak uit.',
   'nurture.today.scheduled': 'Later vandaag',
   'nurture.today.noScheduled': 'Verder staat er vandaag niets gepland.',
