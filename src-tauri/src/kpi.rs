@@ -7,8 +7,8 @@ use leadbench::error::ErrorPayload;
 use leadbench::kpi::charts::sheet::{SheetFormat, SheetRequest};
 use leadbench::kpi::charts::{self, ChartFormat, ChartImage, ChartRequest};
 use leadbench::kpi::drill::LeadDrill;
-use leadbench::kpi::{export, KpiReport, KpiRequest};
-use leadbench::Error;
+use leadbench::kpi::{export, Dashboard, KpiReport, KpiRequest};
+use leadbench::{Database, Error};
 use tauri::{AppHandle, State};
 
 use crate::commands::{with_workspace, CommandResult};
@@ -21,12 +21,8 @@ pub async fn kpi_report(
     state: State<'_, AppState>,
     request: KpiRequest,
 ) -> CommandResult<KpiReport> {
-    with_workspace(&state.workspace, move |workspace| {
-        let db = workspace
-            .db
-            .as_ref()
-            .ok_or_else(|| no_database(workspace))?;
-        workspace.dashboard.report(db.conn(), &request)
+    with_dashboard(&state, move |dashboard, db| {
+        dashboard.report(db.conn(), &request)
     })
     .await
 }
@@ -40,12 +36,24 @@ pub async fn kpi_chart(
     state: State<'_, AppState>,
     request: ChartRequest,
 ) -> CommandResult<ChartImage> {
+    with_dashboard(&state, move |dashboard, db| {
+        dashboard.chart_image(db.conn(), &request)
+    })
+    .await
+}
+
+/// Runs `work` on a blocking thread with the workspace's dashboard and its
+/// open database.
+async fn with_dashboard<T, F>(state: &AppState, work: F) -> CommandResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Dashboard, &Database) -> Result<T, Error> + Send + 'static,
+{
     with_workspace(&state.workspace, move |workspace| {
-        let db = workspace
-            .db
-            .as_ref()
-            .ok_or_else(|| no_database(workspace))?;
-        workspace.dashboard.chart_image(db.conn(), &request)
+        let Some(db) = workspace.db.as_ref() else {
+            return Err(no_database(workspace));
+        };
+        work(&mut workspace.dashboard, db)
     })
     .await
 }
@@ -95,12 +103,8 @@ pub async fn kpi_export_chart(
     format: ChartFormat,
     title: String,
 ) -> CommandResult<Option<String>> {
-    let prepared = with_workspace(&state.workspace, move |workspace| {
-        let db = workspace
-            .db
-            .as_ref()
-            .ok_or_else(|| no_database(workspace))?;
-        let report = workspace.dashboard.report(db.conn(), &request.kpi)?;
+    let prepared = with_dashboard(&state, move |dashboard, db| {
+        let report = dashboard.report(db.conn(), &request.kpi)?;
         let size = (request.width, request.height);
         let bytes = charts::render(
             &report,
@@ -126,12 +130,8 @@ pub async fn kpi_export_table(
     all_label: String,
     title: String,
 ) -> CommandResult<Option<String>> {
-    let prepared = with_workspace(&state.workspace, move |workspace| {
-        let db = workspace
-            .db
-            .as_ref()
-            .ok_or_else(|| no_database(workspace))?;
-        let report = workspace.dashboard.report(db.conn(), &request)?;
+    let prepared = with_dashboard(&state, move |dashboard, db| {
+        let report = dashboard.report(db.conn(), &request)?;
         let csv = export::table_csv(&report, &all_label);
         Ok((
             csv.into_bytes(),
@@ -151,12 +151,8 @@ pub async fn kpi_export_sheet(
     format: SheetFormat,
     title: String,
 ) -> CommandResult<Option<String>> {
-    let prepared = with_workspace(&state.workspace, move |workspace| {
-        let db = workspace
-            .db
-            .as_ref()
-            .ok_or_else(|| no_database(workspace))?;
-        let report = workspace.dashboard.report(db.conn(), &request.kpi)?;
+    let prepared = with_dashboard(&state, move |dashboard, db| {
+        let report = dashboard.report(db.conn(), &request.kpi)?;
         let bytes = charts::sheet::render(&report, &request, format)?;
         Ok((
             bytes,
@@ -170,12 +166,8 @@ pub async fn kpi_export_sheet(
 /// Returns the ids of the leads behind a card, funnel step or channel.
 #[tauri::command]
 pub async fn kpi_lead_ids(state: State<'_, AppState>, drill: LeadDrill) -> CommandResult<Vec<i64>> {
-    with_workspace(&state.workspace, move |workspace| {
-        let db = workspace
-            .db
-            .as_ref()
-            .ok_or_else(|| no_database(workspace))?;
-        workspace.dashboard.lead_ids(db.conn(), &drill)
+    with_dashboard(&state, move |dashboard, db| {
+        dashboard.lead_ids(db.conn(), &drill)
     })
     .await
 }
