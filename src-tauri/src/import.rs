@@ -53,7 +53,7 @@ pub async fn import_pick_file(app: AppHandle, title: String) -> CommandResult<Op
 }
 
 /// Detects the file's format, maps its columns and returns the preview.
-// NOTE: each call reads the whole file to decide the date formats, and the
+// NOTE: each call reads the whole file to decide the date formats. The
 // wizard calls it again after every mapping change, so on a file of
 // millions of rows each change waits for a full scan that cannot be
 // cancelled.

@@ -34,7 +34,7 @@ pub enum KeyringError {
     Unavailable(String),
     /// The keyring is locked and only the user can unlock it.
     Locked,
-    /// The Secret Service answered with an error.
+    /// Error reply from the Secret Service.
     Failed(String),
 }
 

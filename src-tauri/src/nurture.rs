@@ -185,7 +185,7 @@ pub async fn nurture_retry(
 }
 
 /// Returns the mail settings (never a password) and looks the password
-/// up in the keyring, so the scheduler status says where it is kept.
+/// up in the keyring, so the scheduler status reports where it is kept.
 #[tauri::command]
 pub async fn nurture_mail_settings(
     state: State<'_, AppState>,
@@ -254,8 +254,8 @@ pub async fn nurture_test_email(
     .await
 }
 
-/// Runs `work` on the blocking pool: the keyring and the mail server may
-/// take a while to answer.
+/// Runs `work` on the blocking pool, because the keyring and the mail
+/// server may take a while to respond.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, leadbench::Error> + Send + 'static,
 ) -> CommandResult<T> {

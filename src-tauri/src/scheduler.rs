@@ -139,7 +139,7 @@ impl Scheduler {
     }
 }
 
-/// The keyring account of the mail settings.
+/// Returns the keyring account of the mail settings.
 pub fn account(settings: &MailSettings) -> Account {
     Account {
         username: settings.user.trim().to_string(),
@@ -147,7 +147,7 @@ pub fn account(settings: &MailSettings) -> Account {
     }
 }
 
-/// Where the password goes when the keyring cannot take it.
+/// Returns the store the password falls back to when the keyring fails.
 fn fallback(error: &KeyringError) -> PasswordStore {
     tracing::warn!(%error, "SMTP password kept in memory only");
     match error {

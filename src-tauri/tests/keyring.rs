@@ -35,7 +35,7 @@ fn settings() -> MailSettings {
 }
 
 /// A session bus without service activation, so only the test's own
-/// keyring daemon answers.
+/// keyring daemon responds.
 const BUS_CONFIG: &str = r#"<busconfig>
   <type>session</type>
   <listen>unix:tmpdir=/tmp</listen>

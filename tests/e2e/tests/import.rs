@@ -293,7 +293,7 @@ fn olist_funnel_through_the_wizard_then_undo() {
         app.screenshot("import-7-history-nl");
 
         // The MQL import cannot be undone while the deals import changed
-        // its leads: the history says which leads and changes nothing.
+        // its leads, so the history lists those leads and changes nothing.
         let first_id = app
             .script(
                 "const rows = document.querySelectorAll('[data-testid=import-history-row]');
@@ -335,8 +335,8 @@ fn olist_funnel_through_the_wizard_then_undo() {
     }
 }
 
-/// A file whose every date reads both ways asks for the order, and rows
-/// that still fail are listed and exported.
+/// A file whose every date reads both ways prompts for the order, and
+/// rows that still fail are listed and exported.
 #[test]
 fn ambiguous_dates_asked_and_rejected_rows_exported() {
     let dir = tempfile::tempdir().unwrap();

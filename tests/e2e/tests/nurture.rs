@@ -1,9 +1,9 @@
 //! The Nurture screen in the real window. A two-step sequence is built in
 //! the designer, its dry run is checked against the library's wait
 //! arithmetic, and after activation the in-app scheduler sends the first
-//! e-mail to a real SMTP server that the test runs on loopback. Also the catch-up notice that
-//! holds the scheduler after the app was closed, and screenshots in English
-//! and Dutch, light and dark.
+//! e-mail to a real SMTP server that the test runs on loopback. Also checks
+//! the catch-up notice that pauses the scheduler after the app was closed,
+//! and takes screenshots in English and Dutch, light and dark.
 
 #[allow(dead_code)]
 #[path = "../../../crates/leadbench/tests/common/smtp_sink.rs"]
@@ -327,7 +327,7 @@ fn designer_sequence_sends_through_smtp() {
     );
     app.screenshot("nurture-outbox-en-light");
 
-    // Editing a sequence with a lead in it says what happens to that lead.
+    // Editing a sequence with a lead in it first shows what happens to that lead.
     app.click("[data-testid=nurture-tab-sequences]");
     fill(
         &app,

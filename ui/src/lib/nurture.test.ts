@@ -19,6 +19,7 @@ describe('nurture helpers', () => {
   it('points a new condition at the last step', () => {
     const steps = [{ id: 'x', action: newAction('end', []) }];
     const action = newAction('condition', steps);
-    expect(action.kind === 'condition' && action.goto_step).toBe('x');
+    expect(action.kind).toBe('condition');
+    expect(action.kind === 'condition' ? action.goto_step : null).toBe('x');
   });
 });

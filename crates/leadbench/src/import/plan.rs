@@ -429,7 +429,7 @@ impl<'a> Row<'a> {
             if json.len() > 1 {
                 json.push(b',');
             }
-            // Writing a &str into a Vec cannot fail.
+            // Serialising a string into a Vec<u8> only fails on I/O errors, which a Vec never raises.
             let _ = serde_json::to_writer(&mut json, name);
             json.push(b':');
             let _ = serde_json::to_writer(&mut json, value);

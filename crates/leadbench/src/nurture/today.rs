@@ -328,11 +328,11 @@ pub struct SchedulerStatus {
     pub interval_seconds: u32,
     /// True when SMTP mode logs in and no password was given this session.
     pub password_missing: bool,
-    /// Where the SMTP password is kept.
+    /// Storage place of the SMTP password.
     pub password_store: PasswordStore,
 }
 
-/// Where the SMTP password is kept: never in the database.
+/// Storage place of the SMTP password, which is never the database.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]

@@ -6,9 +6,9 @@
 
 use super::rules::{BehaviourRule, Condition, Decay, Field, PropertyFilter, Rule, RuleBody, Test};
 
-/// Stable key and English name of each default rule. The UI shows a
-/// translated name for a rule whose name is still its default English one;
-/// the library and the CLI keep the English name.
+/// Stable key and English name of each default rule. The UI translates a
+/// rule's name while it is still the default English one. The library and
+/// the CLI keep the English name.
 pub const DEFAULT_RULE_NAMES: &[(&str, &str)] = &[
     ("default.executive", "Executive"),
     ("default.director", "Director"),

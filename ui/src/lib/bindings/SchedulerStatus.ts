@@ -30,6 +30,6 @@ interval_seconds: number,
  */
 password_missing: boolean, 
 /**
- * Where the SMTP password is kept.
+ * Storage place of the SMTP password.
  */
 password_store: PasswordStore, };
