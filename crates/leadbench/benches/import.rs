@@ -20,7 +20,7 @@ use leadbench::Database;
 
 const ROWS: usize = 100_000;
 const EXISTING_LEADS: i64 = 1_000_000;
-const RUNS: usize = 5;
+const RUNS: usize = 7;
 
 /// Writes the benchmark file: every 20th row repeats an earlier person
 /// with other capitals and spaces (5 % duplicates), and every 10,000th row
@@ -169,21 +169,8 @@ fn main() {
     let size = std::fs::metadata(&csv).unwrap().len();
     println!("file: {ROWS} rows, 12 columns, {:.1} MB", size as f64 / 1e6);
 
-    let sqlite3: Vec<Timing> = (0..RUNS)
-        .filter_map(|_| time_sqlite3(&csv, dir.path()))
-        .collect();
-
     let empty_template = dir.path().join("empty-template.db");
     Database::open(&empty_template).unwrap();
-    let mut empty_times = Vec::new();
-    let mut report = None;
-    for _ in 0..RUNS {
-        let target = dir.path().join("empty.db");
-        copy_database(&empty_template, &target);
-        let (timing, run_report) = time_import(&csv, &target);
-        empty_times.push(timing);
-        report = Some(run_report);
-    }
 
     // One lead with a high id makes the table count as large, so the
     // import keeps its indexes and updates them row by row.
@@ -199,12 +186,6 @@ fn main() {
             )
             .unwrap();
     }
-    let mut row_by_row_times = Vec::new();
-    for _ in 0..RUNS {
-        let target = dir.path().join("row-by-row.db");
-        copy_database(&row_by_row_template, &target);
-        row_by_row_times.push(time_import(&csv, &target).0);
-    }
 
     let fill_start = Instant::now();
     let full_template = dir.path().join("full-template.db");
@@ -213,8 +194,25 @@ fn main() {
         "filled {EXISTING_LEADS} leads in {:.1} s",
         fill_start.elapsed().as_secs_f64()
     );
-    let mut full_times = Vec::new();
+
+    // The four measurements take turns, so a burst of load from other
+    // processes slows all of them rather than one.
+    let (mut sqlite3, mut empty_times, mut row_by_row_times, mut full_times) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut report = None;
     for _ in 0..RUNS {
+        sqlite3.extend(time_sqlite3(&csv, dir.path()));
+
+        let target = dir.path().join("empty.db");
+        copy_database(&empty_template, &target);
+        let (timing, run_report) = time_import(&csv, &target);
+        empty_times.push(timing);
+        report = Some(run_report);
+
+        let target = dir.path().join("row-by-row.db");
+        copy_database(&row_by_row_template, &target);
+        row_by_row_times.push(time_import(&csv, &target).0);
+
         let target = dir.path().join("full.db");
         copy_database(&full_template, &target);
         full_times.push(time_import(&csv, &target).0);

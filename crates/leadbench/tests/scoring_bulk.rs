@@ -54,7 +54,7 @@ fn bulk_rewrite_keeps_indexes() {
     let top: Vec<f64> = {
         let mut stmt = db
             .conn()
-            .prepare("SELECT score FROM leads INDEXED BY leads_stage_score WHERE stage = 'new' ORDER BY score DESC, id LIMIT 3")
+            .prepare("SELECT score FROM leads INDEXED BY leads_live_stage_score WHERE stage = 'new' AND forgotten_at IS NULL ORDER BY score DESC, id LIMIT 3")
             .unwrap();
         let rows = stmt.query_map([], |row| row.get(0)).unwrap();
         rows.map(Result::unwrap).collect()
@@ -62,7 +62,7 @@ fn bulk_rewrite_keeps_indexes() {
     let expected: Vec<f64> = {
         let mut stmt = db
             .conn()
-            .prepare("SELECT score FROM leads NOT INDEXED WHERE stage = 'new' ORDER BY score DESC, id LIMIT 3")
+            .prepare("SELECT score FROM leads NOT INDEXED WHERE stage = 'new' AND forgotten_at IS NULL ORDER BY score DESC, id LIMIT 3")
             .unwrap();
         let rows = stmt.query_map([], |row| row.get(0)).unwrap();
         rows.map(Result::unwrap).collect()
@@ -77,4 +77,42 @@ fn bulk_rewrite_keeps_indexes() {
             .unwrap();
         assert_eq!(stored, explain(db.conn(), lead, now).unwrap().score);
     }
+}
+
+/// A full recomputation on a file reads part of the events on a second
+/// connection. Scoring each lead alone afterwards, on one connection, must
+/// find nothing to change.
+#[test]
+fn parallel_event_pass_equals_scoring_each_lead() {
+    use leadbench::demo::{generate, DemoOptions};
+    use leadbench::scoring::recompute::rescore;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = Database::open(&dir.path().join("parallel.db")).unwrap();
+    let until = at("2024-12-31T00:00:00Z");
+    generate(
+        &mut db,
+        &DemoOptions {
+            leads: 3_000,
+            seed: 7,
+            until,
+        },
+    )
+    .unwrap();
+    let now = until + 40 * 86_400;
+    let full = recompute(&mut db, now).unwrap();
+    assert_eq!(full.leads, 3_000);
+    assert!(
+        full.changed > 1_000,
+        "decay should change most scores: {full:?}"
+    );
+
+    let ids: Vec<i64> = {
+        let mut stmt = db.conn().prepare("SELECT id FROM leads").unwrap();
+        let rows = stmt.query_map([], |row| row.get(0)).unwrap();
+        rows.map(Result::unwrap).collect()
+    };
+    let again = rescore(&mut db, &ids, now).unwrap();
+    assert_eq!(again.leads, 3_000);
+    assert_eq!(again.changed, 0, "{again:?}");
 }

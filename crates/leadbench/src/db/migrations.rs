@@ -22,6 +22,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("sql/0007_kpi_fit_index.sql"),
     // Lead detail panel: buying roles and erased leads.
     include_str!("sql/0008_lead_detail.sql"),
+    // Imports and re-scoring: drop indexes that others already serve.
+    include_str!("sql/0009_fewer_indexes.sql"),
 ];
 
 /// The schema version this build of Leadbench writes.

@@ -127,6 +127,25 @@ impl Database {
     }
 }
 
+/// Opens a second, read-only connection to the database file at `path`,
+/// for reading in parallel with the main connection. It expects the schema
+/// to be current, so it does not migrate.
+pub(crate) fn open_reader(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
+    )
+    .map_err(|source| Error::DatabaseOpen {
+        path: path.to_owned(),
+        source,
+    })?;
+    conn.busy_timeout(Duration::from_secs(BUSY_TIMEOUT_SECONDS))?;
+    conn.execute_batch("PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;")?;
+    Ok(conn)
+}
+
 pub(crate) fn backup(conn: &Connection, target: &Path) -> Result<()> {
     if target.exists() {
         return Err(Error::invalid(

@@ -116,7 +116,7 @@ mod tests {
         let tx = db.write().unwrap();
         let deferred = defer(&tx, &["leads", "stage_changes"], 1_000).unwrap();
         let names: Vec<&str> = deferred.iter().map(|d| d.name.as_str()).collect();
-        assert!(names.contains(&"leads_created"), "{names:?}");
+        assert!(names.contains(&"leads_kpi"), "{names:?}");
         assert!(names.contains(&"stage_changes_lead"), "{names:?}");
         assert!(!names.contains(&"leads_email"), "lookups need it");
         restore(&tx, &deferred).unwrap();

@@ -151,6 +151,11 @@ impl CompiledRules {
         self.by_event_type.iter().map(|(t, _)| t.as_str())
     }
 
+    /// Reports whether some behaviour rule counts events of `event_type`.
+    pub fn counts_type(&self, event_type: &str) -> bool {
+        self.by_event_type.iter().any(|(t, _)| t == event_type)
+    }
+
     /// Returns an empty tally for one lead.
     pub fn new_tally(&self) -> Tally {
         Tally {
@@ -478,6 +483,34 @@ pub struct TallyTable {
     width: usize,
     cells: Vec<Cell>,
     once: HashMap<(usize, usize), OnceMap>,
+}
+
+impl TallyTable {
+    /// Adds the totals of `other`, a table for the same rules and leads
+    /// filled from other events. Points are whole hundredths and "once per"
+    /// rules keep the earliest event, so the result does not depend on how
+    /// the events were split.
+    pub fn merge(&mut self, other: TallyTable) {
+        debug_assert_eq!(
+            (self.width, self.cells.len()),
+            (other.width, other.cells.len())
+        );
+        for (cell, add) in self.cells.iter_mut().zip(other.cells) {
+            cell.points += add.points;
+            cell.events += add.events;
+        }
+        for (key, theirs) in other.once {
+            let ours = self.once.entry(key).or_default();
+            for (value, candidate) in theirs {
+                let keep = ours
+                    .get(&value)
+                    .is_some_and(|current| *current <= candidate);
+                if !keep {
+                    ours.insert(value, candidate);
+                }
+            }
+        }
+    }
 }
 
 struct TableRow<'t> {

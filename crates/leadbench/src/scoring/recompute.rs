@@ -3,7 +3,9 @@
 //! same engine from the stored rules, fields and events, so re-scoring a
 //! lead gives exactly what a full recomputation gives.
 
-use rusqlite::{params, Transaction};
+use std::path::Path;
+
+use rusqlite::{params, Connection, Transaction};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -134,8 +136,12 @@ impl<'t> ScoreWriter<'t> {
 pub fn recompute(db: &mut Database, now: i64) -> Result<RecomputeSummary> {
     let rules = CompiledRules::new(&list_rules(db.conn())?);
     let old_cache = cache_size(db.conn())?;
+    // A second connection can read the events in parallel only from a file,
+    // and only because this transaction has not written anything yet: it
+    // holds the write lock, so the second connection sees the same data.
+    let file = Some(db.path().to_owned()).filter(|path| path.is_file());
     let tx = db.write()?;
-    let summary = recompute_in(&tx, &rules, now);
+    let summary = recompute_with(&tx, &rules, now, file.as_deref());
     let committed = summary.and_then(|summary| Ok(tx.commit().map(|_| summary)?));
     db.conn().pragma_update(None, "cache_size", old_cache)?;
     let summary = committed?;
@@ -183,20 +189,34 @@ pub(crate) fn recompute_in(
     rules: &CompiledRules,
     now: i64,
 ) -> Result<RecomputeSummary> {
-    // 1. Leads and their fields, in id order.
-    let mut accounts = Accounts::load_all(tx)?;
-    let mut leads: Vec<(StoredLead, LeadFacts)> = Vec::new();
-    {
-        let mut stmt = tx.prepare(&format!("{LEAD_SQL} ORDER BY l.id"))?;
-        let mut rows = stmt.query([!rules.custom_keys().is_empty()])?;
-        while let Some(row) = rows.next()? {
-            leads.push(read_lead(row, rules, &mut accounts, tx)?);
-        }
-    }
-    let index = IdIndex::new(leads.iter().map(|(lead, _)| lead.id));
+    recompute_with(tx, rules, now, None)
+}
 
-    // 2. One pass over the events that some rule counts.
-    let table = tally_events(tx, rules, &index, leads.len(), now)?;
+/// Share of the events the transaction's own connection reads when a
+/// second connection reads the rest: it also reads the leads, which costs
+/// about a quarter of the event pass.
+const OWN_EVENT_SHARE: f64 = 0.375;
+
+/// Scores every lead inside `tx`. With `parallel_file`, the database file
+/// of a transaction that has written nothing yet, a second connection
+/// reads part of the events on another thread.
+fn recompute_with(
+    tx: &Transaction<'_>,
+    rules: &CompiledRules,
+    now: i64,
+    parallel_file: Option<&Path>,
+) -> Result<RecomputeSummary> {
+    // 1. Leads and their fields, in id order, and 2. one pass over the
+    //    events that some rule counts.
+    let (leads, table) = match parallel_file {
+        None => {
+            let leads = read_leads(tx, rules)?;
+            let index = IdIndex::new(leads.iter().map(|(lead, _)| lead.id));
+            let table = tally_events(tx, rules, &index, leads.len(), now, i64::MIN, i64::MAX)?;
+            (leads, table)
+        }
+        Some(file) => read_in_parallel(tx, rules, now, file)?,
+    };
 
     // 3. Scores, then stage moves and writes, with a cache large enough to
     //    keep every changed page until the commit. When most leads change,
@@ -267,26 +287,96 @@ fn drop_score_indexes(tx: &Transaction<'_>) -> Result<Vec<String>> {
     Ok(found.into_iter().map(|(_, sql)| sql).collect())
 }
 
-/// Adds every event of a scored lead to a new tally table.
-fn tally_events(
+/// Reads every lead and its account facts, in id order.
+fn read_leads(conn: &Connection, rules: &CompiledRules) -> Result<Vec<(StoredLead, LeadFacts)>> {
+    let mut accounts = Accounts::load_all(conn)?;
+    let mut leads = Vec::new();
+    let mut stmt = conn.prepare(&format!("{LEAD_SQL} ORDER BY l.id"))?;
+    let mut rows = stmt.query([!rules.custom_keys().is_empty()])?;
+    while let Some(row) = rows.next()? {
+        leads.push(read_lead(row, rules, &mut accounts, conn)?);
+    }
+    Ok(leads)
+}
+
+/// Reads the leads and the first part of the events on `tx`, while a
+/// second connection to `file` reads the other events on another thread.
+/// Both tallies are merged; the sum does not depend on the split.
+fn read_in_parallel(
     tx: &Transaction<'_>,
+    rules: &CompiledRules,
+    now: i64,
+    file: &Path,
+) -> Result<(Vec<(StoredLead, LeadFacts)>, TallyTable)> {
+    let ids = tx
+        .prepare("SELECT id FROM leads ORDER BY id")?
+        .query_map([], |row| row.get::<_, i64>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let index = IdIndex::new(ids.iter().copied());
+    let (first_event, last_event): (i64, i64) = tx.query_row(
+        "SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM events",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    let split = first_event + ((last_event - first_event) as f64 * OWN_EVENT_SHARE) as i64;
+
+    std::thread::scope(|scope| {
+        let helper = scope.spawn(|| -> Result<TallyTable> {
+            let reader = crate::db::open_reader(file)?;
+            tally_events(&reader, rules, &index, ids.len(), now, split, i64::MAX)
+        });
+        let leads = read_leads(tx, rules);
+        let own = tally_events(tx, rules, &index, ids.len(), now, i64::MIN, split);
+        let other = helper
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let (leads, mut table) = (leads?, own?);
+        table.merge(other?);
+        // Both reads see the same leads while the write lock is held; should
+        // they ever differ, the events are counted again on one connection.
+        if !leads
+            .iter()
+            .map(|(lead, _)| lead.id)
+            .eq(ids.iter().copied())
+        {
+            tracing::warn!("leads changed while scoring; counting the events again");
+            let index = IdIndex::new(leads.iter().map(|(lead, _)| lead.id));
+            table = tally_events(tx, rules, &index, leads.len(), now, i64::MIN, i64::MAX)?;
+        }
+        Ok((leads, table))
+    })
+}
+
+/// Adds the events with an id above `after` and up to `until` to a new
+/// tally table over the leads of `index`.
+fn tally_events(
+    conn: &Connection,
     rules: &CompiledRules,
     index: &IdIndex,
     leads: usize,
     now: i64,
+    after: i64,
+    until: i64,
 ) -> Result<TallyTable> {
     let mut table = rules.new_table(leads);
     // Events of types no rule counts are skipped here rather than in SQL:
     // an IN list costs SQLite a lookup per row.
-    let mut stmt = tx.prepare("SELECT id, lead_id, type, occurred_at, properties FROM events")?;
-    let mut rows = stmt.query([])?;
+    let mut stmt = conn.prepare(
+        "SELECT id, lead_id, type, occurred_at, properties FROM events
+         WHERE id > ?1 AND id <= ?2",
+    )?;
+    let mut rows = stmt.query([after, until])?;
     while let Some(row) = rows.next()? {
         let Some(slot) = index.get(row.get(1)?) else {
             continue;
         };
+        let event_type = text_at(row, 2)?;
+        if !rules.counts_type(event_type) {
+            continue;
+        }
         let event = EventFact {
             id: row.get(0)?,
-            event_type: text_at(row, 2)?,
+            event_type,
             occurred_at: row.get(3)?,
             properties: text_at(row, 4)?,
         };
