@@ -81,7 +81,7 @@ fn main() {
             .prepare(
                 "SELECT l.id, l.first_name, l.last_name, a.name, l.score, l.source, l.owner, l.stage_changed_at
                  FROM leads l LEFT JOIN accounts a ON a.id = l.account_id
-                 WHERE l.stage = ?1 ORDER BY l.score DESC, l.id LIMIT 30",
+                 WHERE l.stage = ?1 AND l.forgotten_at IS NULL ORDER BY l.score DESC, l.id LIMIT 30",
             )
             .expect("baseline statement");
         let baseline = time(|| {

@@ -289,6 +289,34 @@ fn rule_edit_changes_lead_score() {
         text == "Bezoek aan prijspagina"
     });
     app.screenshot("scoring-rules-nl");
+    // The editor shows that name too, and saving it unchanged keeps the
+    // stored English name, so the rule stays translatable.
+    app.click("[data-rule='Pricing page visit'] [data-testid=edit-rule]");
+    app.wait_for("[data-testid=rule-editor]");
+    assert_eq!(
+        app.script(
+            "return document.querySelector('[data-testid=rule-name]').value;",
+            json!([])
+        ),
+        json!("Bezoek aan prijspagina")
+    );
+    app.wait_for_value(
+        "return document.querySelector('[data-testid=save-rule]').disabled;",
+        json!(false),
+    );
+    app.click("[data-testid=save-rule]");
+    app.wait_for_text("[data-testid=notice]", |text| {
+        text.starts_with("Regel \"Bezoek aan prijspagina\" opgeslagen.")
+    });
+    let stored: i64 = Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT COUNT(*) FROM scoring_rules WHERE name = 'Pricing page visit'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, 1, "the rule keeps its stored name");
     app.click("[data-testid=scoring-tab-thresholds]");
     app.wait_for("[data-testid=scoring-backtest]");
     app.wait_for_text("[data-testid=preview-stage-new] th", |text| text == "Nieuw");

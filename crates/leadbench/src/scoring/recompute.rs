@@ -192,11 +192,6 @@ pub(crate) fn recompute_in(
     recompute_with(tx, rules, now, None)
 }
 
-/// Share of the events the transaction's own connection reads when a
-/// second connection reads the rest: it also reads the leads, which costs
-/// about a quarter of the event pass.
-const OWN_EVENT_SHARE: f64 = 0.375;
-
 /// Scores every lead inside `tx`. With `parallel_file`, the database file
 /// of a transaction that has written nothing yet, a second connection
 /// reads part of the events on another thread.
@@ -208,14 +203,19 @@ fn recompute_with(
 ) -> Result<RecomputeSummary> {
     // 1. Leads and their fields, in id order, and 2. one pass over the
     //    events that some rule counts.
-    let (leads, table) = match parallel_file {
+    let parallel = match parallel_file {
+        Some(file) => read_in_parallel(tx, rules, now, file)?,
+        None => None,
+    };
+    let (leads, index, table) = match parallel {
+        Some(read) => read,
         None => {
             let leads = read_leads(tx, rules)?;
             let index = IdIndex::new(leads.iter().map(|(lead, _)| lead.id));
-            let table = tally_events(tx, rules, &index, leads.len(), now, i64::MIN, i64::MAX)?;
-            (leads, table)
+            let mut table = rules.new_table(leads.len());
+            tally_events(tx, rules, &index, &mut table, now, i64::MIN, i64::MAX)?;
+            (leads, index, table)
         }
-        Some(file) => read_in_parallel(tx, rules, now, file)?,
     };
 
     // 3. Scores, then stage moves and writes, with a cache large enough to
@@ -224,8 +224,10 @@ fn recompute_with(
     //    updated row by row.
     let scores: Vec<LeadScore> = leads
         .iter()
-        .enumerate()
-        .map(|(slot, (_, facts))| rules.total_row(facts, &table, slot))
+        .map(|(lead, facts)| {
+            let slot = index.get(lead.id).expect("every lead read has a slot");
+            rules.total_row(facts, &table, slot)
+        })
         .collect();
     drop(table);
     let changing = leads
@@ -288,7 +290,7 @@ fn drop_score_indexes(tx: &Transaction<'_>) -> Result<Vec<String>> {
 }
 
 /// Reads every lead and its account facts, in id order.
-fn read_leads(conn: &Connection, rules: &CompiledRules) -> Result<Vec<(StoredLead, LeadFacts)>> {
+fn read_leads(conn: &Connection, rules: &CompiledRules) -> Result<LeadRows> {
     let mut accounts = Accounts::load_all(conn)?;
     let mut leads = Vec::new();
     let mut stmt = conn.prepare(&format!("{LEAD_SQL} ORDER BY l.id"))?;
@@ -299,69 +301,106 @@ fn read_leads(conn: &Connection, rules: &CompiledRules) -> Result<Vec<(StoredLea
     Ok(leads)
 }
 
-/// Reads the leads and the first part of the events on `tx`, while a
-/// second connection to `file` reads the other events on another thread.
-/// Both tallies are merged; the sum does not depend on the split.
+/// Events are read in this many parts of their id range, so that the two
+/// connections share the work whatever each one's speed.
+const EVENT_PARTS: i64 = 32;
+
+/// Every lead with the facts its fit rules test, in id order.
+type LeadRows = Vec<(StoredLead, LeadFacts)>;
+
+/// The leads, the position of each lead id in the tally table, and the
+/// tally table.
+type ReadLeads = (LeadRows, IdIndex, TallyTable);
+
+/// Reads the leads on `tx` while a second connection to `file` starts on
+/// the events on another thread; once the leads are read, `tx` helps with
+/// the rest of the events. Both tallies are indexed by lead id and merged;
+/// points are whole hundredths, so the sum does not depend on the split.
+/// Returns `None` when lead ids are too sparse for a table indexed by id.
 fn read_in_parallel(
     tx: &Transaction<'_>,
     rules: &CompiledRules,
     now: i64,
     file: &Path,
-) -> Result<(Vec<(StoredLead, LeadFacts)>, TallyTable)> {
-    let ids = tx
-        .prepare("SELECT id FROM leads ORDER BY id")?
-        .query_map([], |row| row.get::<_, i64>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    let index = IdIndex::new(ids.iter().copied());
-    let (first_event, last_event): (i64, i64) = tx.query_row(
-        "SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM events",
-        [],
-        |row| Ok((row.get(0)?, row.get(1)?)),
-    )?;
-    let split = first_event + ((last_event - first_event) as f64 * OWN_EVENT_SHARE) as i64;
+) -> Result<Option<ReadLeads>> {
+    // Separate statements, so that SQLite finds the smallest and largest id
+    // at the ends of the table and counts on its smallest index.
+    let one = |sql: &str| tx.query_row(sql, [], |row| row.get::<_, i64>(0));
+    let count = one("SELECT COUNT(*) FROM leads")?;
+    let first = one("SELECT COALESCE(MIN(id), 0) FROM leads")?;
+    let last = one("SELECT COALESCE(MAX(id), 0) FROM leads")?;
+    let span = last - first + 1;
+    if count == 0 || span > count.saturating_mul(4) {
+        return Ok(None);
+    }
+    let index = IdIndex::new(first..=last);
+    let first_event = one("SELECT COALESCE(MIN(id), 0) FROM events")?;
+    let last_event = one("SELECT COALESCE(MAX(id), 0) FROM events")?;
+    let part = ((last_event - first_event) / EVENT_PARTS).max(1) + 1;
+    let next_part = std::sync::atomic::AtomicI64::new(0);
+    // Takes the next part of the events and tallies it, until none is left.
+    let tally_parts = |conn: &Connection, table: &mut TallyTable| -> Result<()> {
+        loop {
+            let taken = next_part.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let after = first_event - 1 + taken * part;
+            if after >= last_event {
+                return Ok(());
+            }
+            tally_events(conn, rules, &index, table, now, after, after + part)?;
+        }
+    };
 
-    std::thread::scope(|scope| {
-        let helper = scope.spawn(|| -> Result<TallyTable> {
-            let reader = crate::db::open_reader(file)?;
-            tally_events(&reader, rules, &index, ids.len(), now, split, i64::MAX)
+    let read: Result<Option<(LeadRows, TallyTable)>> = std::thread::scope(|scope| {
+        // Without a second connection, this one reads every part alone.
+        let helper = scope.spawn(|| -> Result<Option<TallyTable>> {
+            let reader = match crate::db::open_reader(file) {
+                Ok(reader) => reader,
+                Err(error) => {
+                    tracing::warn!(%error, "scoring reads the events on one connection");
+                    return Ok(None);
+                }
+            };
+            let mut table = rules.new_table(span as usize);
+            tally_parts(&reader, &mut table)?;
+            Ok(Some(table))
         });
         let leads = read_leads(tx, rules);
-        let own = tally_events(tx, rules, &index, ids.len(), now, i64::MIN, split);
+        let mut table = rules.new_table(span as usize);
+        let own = tally_parts(tx, &mut table);
         let other = helper
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        let (leads, mut table) = (leads?, own?);
-        table.merge(other?);
-        // Both reads see the same leads while the write lock is held; should
-        // they ever differ, the events are counted again on one connection.
-        if !leads
-            .iter()
-            .map(|(lead, _)| lead.id)
-            .eq(ids.iter().copied())
-        {
-            tracing::warn!("leads changed while scoring; counting the events again");
-            let index = IdIndex::new(leads.iter().map(|(lead, _)| lead.id));
-            table = tally_events(tx, rules, &index, leads.len(), now, i64::MIN, i64::MAX)?;
+        let leads = leads?;
+        own?;
+        if let Some(other) = other? {
+            table.merge(other);
         }
-        Ok((leads, table))
-    })
+        // Both connections see the same leads while the write lock is held;
+        // should a lead ever lie outside the counted id range, the events
+        // are counted again on one connection.
+        if leads.iter().any(|(lead, _)| index.get(lead.id).is_none()) {
+            tracing::warn!("leads changed while scoring; counting the events again");
+            return Ok(None);
+        }
+        Ok(Some((leads, table)))
+    });
+    Ok(read?.map(|(leads, table)| (leads, index, table)))
 }
 
-/// Adds the events with an id above `after` and up to `until` to a new
-/// tally table over the leads of `index`.
+/// Adds the events with an id above `after` and up to `until` to `table`,
+/// a tally table over the leads of `index`.
 fn tally_events(
     conn: &Connection,
     rules: &CompiledRules,
     index: &IdIndex,
-    leads: usize,
+    table: &mut TallyTable,
     now: i64,
     after: i64,
     until: i64,
-) -> Result<TallyTable> {
-    let mut table = rules.new_table(leads);
+) -> Result<()> {
     // Events of types no rule counts are skipped here rather than in SQL:
     // an IN list costs SQLite a lookup per row.
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT id, lead_id, type, occurred_at, properties FROM events
          WHERE id > ?1 AND id <= ?2",
     )?;
@@ -380,9 +419,9 @@ fn tally_events(
             occurred_at: row.get(3)?,
             properties: text_at(row, 4)?,
         };
-        rules.add_event_to_row(&mut table, slot, &event, now);
+        rules.add_event_to_row(table, slot, &event, now);
     }
-    Ok(table)
+    Ok(())
 }
 
 /// Scores the given leads from scratch inside `tx`, for use after an edit,
