@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 
 use crate::error::Result;
 
@@ -128,16 +128,19 @@ impl Facts {
         // NOTE: the two connections read separate snapshots. A write that
         // lands in between can add stage changes of leads the first read
         // did not see; those are skipped, and the next load includes them.
-        let changes = std::thread::scope(|scope| -> Result<Vec<StageReached>> {
-            let reader =
-                open_reader(conn).map(|reader| scope.spawn(move || read_stage_changes(&reader)));
+        let (changes, scores) = std::thread::scope(|scope| -> Result<(_, _)> {
+            let reader = open_reader(conn).map(|reader| {
+                scope.spawn(move || -> Result<_> {
+                    Ok((read_stage_changes(&reader)?, read_scores(&reader)?))
+                })
+            });
             let campaign_index = facts.load_campaigns(conn, &mut channel_index)?;
             facts.load_leads(conn, &campaign_index, &mut channel_index, &mut owner_index)?;
             match reader {
                 Some(handle) => handle
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                None => read_stage_changes(conn),
+                None => Ok((read_stage_changes(conn)?, read_scores(conn)?)),
             }
         })?;
         for (lead_id, step, at) in changes {
@@ -145,12 +148,19 @@ impl Facts {
                 reach(&mut facts.leads[index].reached, usize::from(step), at);
             }
         }
+        let stored_fit = fit.is_stored_column();
+        for (lead_id, score, fit) in scores {
+            if let Some(index) = facts.lead_index(lead_id) {
+                let lead = &mut facts.leads[index];
+                lead.score = score;
+                if stored_fit {
+                    lead.fit = fit;
+                }
+            }
+        }
         facts.load_deals(conn)?;
 
-        if !fit.is_stored_column() {
-            for lead in &mut facts.leads {
-                lead.fit = 0.0;
-            }
+        if !stored_fit {
             for (lead_id, score) in fit.load(conn)? {
                 if let Some(index) = facts.lead_index(lead_id) {
                     facts.leads[index].fit = if score.is_finite() { score } else { 0.0 };
@@ -253,9 +263,7 @@ impl Facts {
         // `leads_kpi` instead of the wide table, so the rows are sorted by id
         // afterwards.
         let mut stmt = conn.prepare(
-            "SELECT id, created_at, source, campaign_id, owner, stage, stage_changed_at, score,
-                    score_fit
-             FROM leads",
+            "SELECT id, created_at, source, campaign_id, owner, stage, stage_changed_at FROM leads",
         )?;
         let count: i64 = conn.query_row("SELECT COUNT(*) FROM leads", [], |row| row.get(0))?;
         self.leads.reserve(usize::try_from(count).unwrap_or(0));
@@ -300,11 +308,9 @@ impl Facts {
                 campaign,
                 owner,
                 reached,
-                fit: row
-                    .get::<_, Option<f64>>(8)?
-                    .filter(|fit| fit.is_finite())
-                    .unwrap_or(0.0),
-                score: row.get::<_, Option<f64>>(7)?.unwrap_or(0.0),
+                // Filled in from `read_scores` once every lead is read.
+                fit: 0.0,
+                score: 0.0,
             });
         }
         if !self.leads.is_sorted_by_key(|lead| lead.id) {
@@ -354,20 +360,25 @@ fn read_stage_changes(conn: &Connection) -> Result<Vec<StageReached>> {
     Ok(changes)
 }
 
+/// Reads each lead's score and its fit part, with non-finite values as 0.
+/// The scores are not in the covering index `leads_kpi`, because every
+/// recomputation rewrites them; this scan reads the table instead.
+fn read_scores(conn: &Connection) -> Result<Vec<(i64, f64, f64)>> {
+    let mut stmt = conn.prepare("SELECT id, score, score_fit FROM leads")?;
+    let finite = |value: Option<f64>| value.filter(|v| v.is_finite()).unwrap_or(0.0);
+    let rows = stmt
+        .query_map([], |row| {
+            Ok((row.get(0)?, finite(row.get(1)?), finite(row.get(2)?)))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
 /// Opens a second, read-only connection to the file behind `conn`, or
 /// returns `None` for an in-memory database or when opening fails.
 fn open_reader(conn: &Connection) -> Option<Connection> {
     let path = conn.path().filter(|path| !path.is_empty())?;
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX
-        | OpenFlags::SQLITE_OPEN_URI;
-    let reader = Connection::open_with_flags(path, flags).ok()?;
-    reader
-        .busy_timeout(std::time::Duration::from_secs(
-            crate::error::BUSY_TIMEOUT_SECONDS,
-        ))
-        .ok()?;
-    Some(reader)
+    crate::db::open_reader(std::path::Path::new(path)).ok()
 }
 
 /// Records that a lead reached `step` at `at`, and with it every earlier step.

@@ -220,7 +220,7 @@ fn recompute_with(
 
     // 3. Scores, then stage moves and writes, with a cache large enough to
     //    keep every changed page until the commit. When most leads change,
-    //    the indexes on scores and stages are rebuilt once instead of being
+    //    the indexes on scores are rebuilt once instead of being
     //    updated row by row.
     let scores: Vec<LeadScore> = leads
         .iter()
@@ -253,7 +253,7 @@ fn recompute_with(
 }
 
 /// Number of changed leads from which a full recomputation rebuilds the
-/// indexes on scores and stages, if it also changes a quarter of all leads.
+/// indexes on scores, if it also changes a quarter of all leads.
 /// Below it, updating the indexes row by row is cheaper.
 const BULK_WRITE_LEADS: usize = 10_000;
 
@@ -266,16 +266,18 @@ fn differs(lead: &StoredLead, score: &LeadScore) -> bool {
         || lead.disqualified_by.as_deref() != score.disqualified_name()
 }
 
-/// Drops the indexes of `leads` that contain a column scoring writes and
-/// returns their definitions, to be run again after the writes. Indexes
-/// that SQLite made for UNIQUE constraints have no definition and stay.
+/// Drops the indexes of `leads` that contain a score column and returns
+/// their definitions, to be run again after the writes. Indexes with the
+/// stage stay: a recomputation moves few leads, so updating them row by
+/// row is cheaper. Indexes that SQLite made for UNIQUE constraints have no
+/// definition and stay.
 fn drop_score_indexes(tx: &Transaction<'_>) -> Result<Vec<String>> {
     let mut stmt = tx.prepare(
         "SELECT m.name, m.sql FROM sqlite_master m
          WHERE m.type = 'index' AND m.tbl_name = 'leads' AND m.sql IS NOT NULL
            AND EXISTS (SELECT 1 FROM pragma_index_info(m.name) i
-                       WHERE i.name IN ('score', 'score_fit', 'score_behaviour', 'stage',
-                                        'stage_changed_at', 'cooling', 'disqualified_by'))",
+                       WHERE i.name IN ('score', 'score_fit', 'score_behaviour', 'cooling',
+                                        'disqualified_by'))",
     )?;
     let found = stmt
         .query_map([], |row| {
