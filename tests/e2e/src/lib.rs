@@ -177,8 +177,14 @@ impl App {
 
     /// Runs `script` in the page and returns its result.
     pub fn script(&self, script: &str, args: Value) -> Value {
-        self.post("/execute/sync", json!({ "script": script, "args": args }))
+        self.try_script(script, args)
             .unwrap_or_else(|error| panic!("script failed: {error}\n{script}"))
+    }
+
+    /// Runs `script` in the page, returning the WebDriver error as text
+    /// when it fails, for example while the page is reloading.
+    fn try_script(&self, script: &str, args: Value) -> Result<Value, String> {
+        self.post("/execute/sync", json!({ "script": script, "args": args }))
     }
 
     /// Returns the element for `css`, if one is on the page now.
@@ -227,11 +233,14 @@ impl App {
         let deadline = Instant::now() + WAIT;
         let mut last = String::new();
         loop {
-            let value = self.script(
-                "const element = document.querySelector(arguments[0]);
+            // A script that fails while the page reloads counts as "not yet".
+            let value = self
+                .try_script(
+                    "const element = document.querySelector(arguments[0]);
                  return element ? element.textContent.replace(/\\s+/g, ' ').trim() : null;",
-                json!([css]),
-            );
+                    json!([css]),
+                )
+                .unwrap_or(Value::Null);
             if let Some(text) = value.as_str() {
                 last = text.to_owned();
                 if check(&last) {
@@ -253,7 +262,10 @@ impl App {
     pub fn wait_for_value(&self, script: &str, expected: Value) {
         let deadline = Instant::now() + WAIT;
         loop {
-            let value = self.script(script, json!([]));
+            // A script that fails while the page reloads counts as "not yet".
+            let value = self
+                .try_script(script, json!([]))
+                .unwrap_or_else(|error| Value::String(format!("script failed: {error}")));
             if value == expected {
                 return;
             }

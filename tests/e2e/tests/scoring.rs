@@ -300,6 +300,7 @@ fn rule_edit_changes_lead_score() {
         ),
         json!("Bezoek aan prijspagina")
     );
+    app.screenshot("scoring-editor-nl");
     app.wait_for_value(
         "return document.querySelector('[data-testid=save-rule]').disabled;",
         json!(false),

@@ -118,16 +118,17 @@ impl FitScores for StoredFitScores {
 
 impl Facts {
     /// Reads the facts from the database. For a database file, the stage
-    /// changes are read on a second, read-only connection in a second
-    /// thread while this one reads the leads.
+    /// changes and the scores are read on a second, read-only connection in
+    /// a second thread while this one reads the other lead facts.
     pub fn load(conn: &Connection, fit: &dyn FitScores) -> Result<Facts> {
         let mut facts = Facts::default();
         let mut channel_index: HashMap<String, u32> = HashMap::new();
         let mut owner_index: HashMap<String, u32> = HashMap::new();
 
         // NOTE: the two connections read separate snapshots. A write that
-        // lands in between can add stage changes of leads the first read
-        // did not see; those are skipped, and the next load includes them.
+        // lands in between can add stage changes or scores of leads the
+        // first read did not see; those are skipped, and the next load
+        // includes them.
         let (changes, scores) = std::thread::scope(|scope| -> Result<(_, _)> {
             let reader = open_reader(conn).map(|reader| {
                 scope.spawn(move || -> Result<_> {
