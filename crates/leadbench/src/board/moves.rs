@@ -259,7 +259,10 @@ pub fn reorder_column(db: &mut Database, stage: Stage, ordered_ids: &[i64]) -> R
             }
         }
         tx.execute(
-            "UPDATE leads SET board_rank = NULL WHERE stage = ?1 AND board_rank IS NOT NULL",
+            // Erased leads have no rank, and the condition lets SQLite use
+            // the index of live leads by stage.
+            "UPDATE leads SET board_rank = NULL
+             WHERE stage = ?1 AND forgotten_at IS NULL AND board_rank IS NOT NULL",
             [stage],
         )?;
         let mut place = tx.prepare("UPDATE leads SET board_rank = ?2 WHERE id = ?1")?;

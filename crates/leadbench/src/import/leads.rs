@@ -553,8 +553,10 @@ impl LeadWriter<'_, '_> {
     /// by the assignment settings, oldest lead first.
     fn assign_new_sqls(&self, tx: &Transaction<'_>) -> Result<()> {
         let mut stmt = tx.prepare(
+            // Erased leads get no owner, and the condition lets SQLite use
+            // the index of live leads by stage instead of reading every lead.
             "SELECT id FROM leads
-             WHERE stage = 'sql' AND (owner IS NULL OR TRIM(owner) = '')
+             WHERE stage = 'sql' AND forgotten_at IS NULL AND (owner IS NULL OR TRIM(owner) = '')
                AND ((id >= ?1 AND import_id = ?2)
                     OR id IN (SELECT lead_id FROM stage_changes
                               WHERE import_id = ?2 AND to_stage = 'sql'))
