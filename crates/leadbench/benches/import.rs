@@ -138,12 +138,12 @@ fn time_sqlite3(csv: &Path, dir: &Path) -> Option<Timing> {
     status.success().then_some(timing)
 }
 
-/// Runs, in the `sqlite3` shell, the writes an import of the benchmark file
-/// cannot avoid, as plain SQL from the table `.import` left in
-/// `sqlite3.db`: accounts, one lead per row with its e-mail, one stage
-/// change per lead, and the indexes the import defers, built afterwards
-/// as the import builds them. No CSV is parsed and no value is checked,
-/// so no import of the file into this schema can take less.
+/// Runs the writes that an import of the benchmark file cannot avoid, as
+/// plain SQL in the `sqlite3` shell, from the table that `.import` left in
+/// `sqlite3.db`. It writes the accounts, one lead per row with its e-mail
+/// address and one stage change per lead, and then builds the indexes that
+/// the import defers. No CSV is parsed and no value is checked, so no
+/// import of the file into this schema can take less time.
 fn time_sql_floor(dir: &Path, empty_template: &Path) -> Option<Timing> {
     let db = dir.join("floor.db");
     copy_database(empty_template, &db);

@@ -26,7 +26,7 @@ const REDRAWS: usize = 200;
 const DAY: i64 = 86_400;
 
 /// CPU time of the whole process, all threads, from Linux's /proc/self/stat
-/// (user plus system, 10 ms resolution); unlike wall time it does not grow
+/// (user plus system, 10 ms resolution). Unlike wall time, it does not grow
 /// while other processes hold the cores. A full recomputation reads events
 /// on a second thread, so the calling thread's time alone would miss that.
 fn cpu_time() -> Duration {

@@ -29,17 +29,10 @@ impl Database {
     /// without being changed. Before migrating a file that already contains
     /// data, a copy is written next to it (see [`Database::backup_to`]).
     pub fn open(path: &Path) -> Result<Self> {
-        let conn = Connection::open_with_flags(
+        let conn = open_file(
             path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE
-                | OpenFlags::SQLITE_OPEN_CREATE
-                | OpenFlags::SQLITE_OPEN_NO_MUTEX
-                | OpenFlags::SQLITE_OPEN_URI,
-        )
-        .map_err(|source| Error::DatabaseOpen {
-            path: path.to_owned(),
-            source,
-        })?;
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE,
+        )?;
         let mut db = Database {
             conn,
             path: path.to_owned(),
@@ -131,19 +124,23 @@ impl Database {
 /// for reading in parallel with the main connection. It expects the schema
 /// to be current, so it does not migrate.
 pub(crate) fn open_reader(path: &Path) -> Result<Connection> {
-    let conn = Connection::open_with_flags(
+    let conn = open_file(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    conn.busy_timeout(Duration::from_secs(BUSY_TIMEOUT_SECONDS))?;
+    conn.execute_batch("PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;")?;
+    Ok(conn)
+}
+
+/// Opens the file at `path` with `access` (read-only, or read-write with
+/// create), for use by one thread at a time and with URI file names.
+fn open_file(path: &Path, access: OpenFlags) -> Result<Connection> {
+    Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI,
+        access | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
     )
     .map_err(|source| Error::DatabaseOpen {
         path: path.to_owned(),
         source,
-    })?;
-    conn.busy_timeout(Duration::from_secs(BUSY_TIMEOUT_SECONDS))?;
-    conn.execute_batch("PRAGMA cache_size = -65536; PRAGMA mmap_size = 268435456;")?;
-    Ok(conn)
+    })
 }
 
 pub(crate) fn backup(conn: &Connection, target: &Path) -> Result<()> {

@@ -373,10 +373,10 @@ const PROGRESS_EVERY: u64 = 4_096;
 // NOTE: the import holds the database's write lock from start to end, so
 // another connection's write waits for it and fails as busy after
 // BUSY_TIMEOUT_SECONDS; an import of several million rows takes longer.
-// NOTE: a 100,000-lead import takes about 2.5x the time of the sqlite3
-// shell's `.import` into a bare table, not the 2x aimed for: the same
-// writes as plain SQL, with no parsing at all, already take 2x (the floor
-// in BENCHMARKS.md), and this import takes about 1.25x of that floor.
+// NOTE: a 100,000-lead import takes about 2.5x to 2.8x the time of the
+// sqlite3 shell's `.import` into a bare table, not the 2x aimed for. The
+// same writes as plain SQL, with no parsing at all, already take 2x to 2.5x
+// (the floor in BENCHMARKS.md), and this import takes 1.1x to 1.25x of it.
 /// Imports the file described by `request` in one transaction, or with
 /// `dry_run` rolls back and only reports. Fails without changing anything
 /// when the file cannot be read, a date column is ambiguous and no order

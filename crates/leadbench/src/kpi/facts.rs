@@ -127,7 +127,7 @@ impl Facts {
 
         // NOTE: the two connections read separate snapshots. A write that
         // lands in between can add stage changes or scores of leads the
-        // first read did not see; those are skipped, and the next load
+        // first read did not see. Those are skipped, and the next load
         // includes them.
         let (changes, scores) = std::thread::scope(|scope| -> Result<(_, _)> {
             let reader = open_reader(conn).map(|reader| {

@@ -136,9 +136,9 @@ impl<'t> ScoreWriter<'t> {
 pub fn recompute(db: &mut Database, now: i64) -> Result<RecomputeSummary> {
     let rules = CompiledRules::new(&list_rules(db.conn())?);
     let old_cache = cache_size(db.conn())?;
-    // A second connection can read the events in parallel only from a file,
-    // and only because this transaction has not written anything yet: it
-    // holds the write lock, so the second connection sees the same data.
+    // A second connection can read the events in parallel only from a file.
+    // This transaction holds the write lock and has written nothing yet, so
+    // the second connection reads the same data.
     let file = Some(db.path().to_owned()).filter(|path| path.is_file());
     let tx = db.write()?;
     let summary = recompute_with(&tx, &rules, now, file.as_deref());
@@ -315,10 +315,11 @@ type LeadRows = Vec<(StoredLead, LeadFacts)>;
 type ReadLeads = (LeadRows, IdIndex, TallyTable);
 
 /// Reads the leads on `tx` while a second connection to `file` starts on
-/// the events on another thread; once the leads are read, `tx` helps with
-/// the rest of the events. Both tallies are indexed by lead id and merged;
-/// points are whole hundredths, so the sum does not depend on the split.
-/// Returns `None` when lead ids are too sparse for a table indexed by id.
+/// the events on another thread. Once the leads are read, `tx` helps with
+/// the rest of the events. Both tallies are indexed by lead id and added
+/// up, and because points are whole hundredths, the sum does not depend on
+/// the split. Returns `None` when lead ids are too sparse for a table
+/// indexed by id.
 fn read_in_parallel(
     tx: &Transaction<'_>,
     rules: &CompiledRules,
@@ -358,7 +359,7 @@ fn read_in_parallel(
             let reader = match crate::db::open_reader(file) {
                 Ok(reader) => reader,
                 Err(error) => {
-                    tracing::warn!(%error, "scoring reads the events on one connection");
+                    tracing::warn!(%error, "second connection failed to open, so scoring reads the events on one");
                     return Ok(None);
                 }
             };
@@ -377,11 +378,11 @@ fn read_in_parallel(
         if let Some(other) = other? {
             table.merge(other);
         }
-        // Both connections see the same leads while the write lock is held;
-        // should a lead ever lie outside the counted id range, the events
+        // Both connections read the same leads while the write lock is held.
+        // Should a lead ever lie outside the counted id range, the events
         // are counted again on one connection.
         if leads.iter().any(|(lead, _)| index.get(lead.id).is_none()) {
-            tracing::warn!("leads changed while scoring; counting the events again");
+            tracing::warn!("leads changed while scoring, so the events are counted again");
             return Ok(None);
         }
         Ok(Some((leads, table)))
