@@ -90,7 +90,7 @@ pub trait FitScores {
     fn load(&self, conn: &Connection) -> Result<Vec<(i64, f64)>>;
 
     /// Returns true when the scores are `leads.score_fit`, which
-    /// [`Facts::load`] then reads in its scan of the leads instead of
+    /// [`Facts::load`] then reads in its scan of the lead scores instead of
     /// calling [`FitScores::load`].
     fn is_stored_column(&self) -> bool {
         false
