@@ -227,6 +227,29 @@ fn all_ambiguous_dates_need_a_choice() {
     );
 }
 
+/// Rejected rows name the line they start on in the file, whatever the
+/// line ends, blank lines and line breaks inside quoted cells.
+#[test]
+fn rejected_rows_cite_file_lines() {
+    let body = "email,notes\nb1@,x\nb2@,x\nb3@,\"p\nq\"\nb4@,x\n\nb5@,x\n";
+    let variants = [
+        ("lf.csv", body.to_owned()),
+        ("crlf.csv", body.replace('\n', "\r\n")),
+        // Excel: CRLF between records, a bare LF inside a quoted cell.
+        (
+            "excel.csv",
+            body.replace('\n', "\r\n").replace("p\r\nq", "p\nq"),
+        ),
+    ];
+    for (name, text) in variants {
+        let mut test = TestDb::new();
+        let file = test.write(name, text.as_bytes());
+        let report = test.import(ImportKind::Leads, &file);
+        let lines: Vec<u64> = report.errors.iter().map(|error| error.line).collect();
+        assert_eq!(lines, [2, 3, 4, 6, 8], "{name}");
+    }
+}
+
 #[test]
 fn impossible_date_rejected_not_rolled_over() {
     let mut test = TestDb::new();

@@ -221,10 +221,10 @@ fn report_json(report: &ImportReport) -> serde_json::Value {
 }
 
 fn report_text(report: &ImportReport) -> String {
-    let what = match report.kind {
-        ImportKind::Leads => "leads",
-        ImportKind::Outcomes => "deals",
-        ImportKind::Activity => "events",
+    let (one, many) = match report.kind {
+        ImportKind::Leads => ("lead", "leads"),
+        ImportKind::Outcomes => ("deal", "deals"),
+        ImportKind::Activity => ("event", "events"),
     };
     let verb = if report.dry_run {
         "Dry run, nothing changed: would have"
@@ -232,12 +232,12 @@ fn report_text(report: &ImportReport) -> String {
         "Done:"
     };
     let mut text = format!(
-        "{verb} created {} {what}, updated {}, skipped {}, rejected {} rows, {} warnings",
-        report.created,
+        "{verb} created {}, updated {}, skipped {}, rejected {}, {}",
+        counted(report.created, one, many),
         report.updated,
         report.skipped,
-        report.rejected,
-        report.warnings.len()
+        counted(report.rejected, "row", "rows"),
+        counted(report.warnings.len() as u64, "warning", "warnings"),
     );
     if let Some(id) = report.import_id {
         text.push_str(&format!(" (import {id})"));
@@ -338,4 +338,9 @@ pub fn run_export(db: &Database, command: ExportCommand, as_json: bool) -> Resul
             summary.rows, summary.path
         ))
     }
+}
+
+/// Returns "1 lead" or "2 leads": the count with the noun in the right number.
+fn counted(count: u64, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
 }

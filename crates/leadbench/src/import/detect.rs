@@ -4,9 +4,12 @@
 //! Detection looks at the first 64 KiB only, so it is instant for any file
 //! size. Every detected value can be overridden by the caller.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::Path;
+use std::rc::Rc;
 
 use encoding_rs::{CoderResult, Decoder, Encoding, UTF_16BE, UTF_16LE, UTF_8};
 use serde::{Deserialize, Serialize};
@@ -239,6 +242,15 @@ fn first_row_is_header(text: &str, delimiter: char) -> bool {
 /// Opens the file as CSV records of UTF-8 text in `format`. The header row
 /// is returned as a record like any other.
 pub fn open_csv(path: &Path, format: &FileFormat) -> Result<csv::Reader<Box<dyn Read>>> {
+    Ok(open_csv_with_lines(path, format)?.0)
+}
+
+/// Opens the file like [`open_csv`], with a [`LineCounter`] that gives the
+/// line in the file on which each record starts.
+pub fn open_csv_with_lines(
+    path: &Path,
+    format: &FileFormat,
+) -> Result<(csv::Reader<Box<dyn Read>>, LineCounter)> {
     let encoding = encoding_for_label(&format.encoding)?;
     if !format.delimiter.is_ascii() {
         return Err(Error::invalid(
@@ -251,16 +263,80 @@ pub fn open_csv(path: &Path, format: &FileFormat) -> Result<csv::Reader<Box<dyn 
         path: path.to_owned(),
         source,
     })?;
-    let decoded: Box<dyn Read> = Box::new(DecodingReader::new(
-        BufReader::with_capacity(1 << 16, file),
-        encoding,
-    ));
-    Ok(csv::ReaderBuilder::new()
+    let counter = LineCounter::default();
+    let decoded: Box<dyn Read> = Box::new(NewlineTap {
+        inner: DecodingReader::new(BufReader::with_capacity(1 << 16, file), encoding),
+        offset: 0,
+        breaks: counter.breaks.clone(),
+    });
+    let reader = csv::ReaderBuilder::new()
         .delimiter(format.delimiter as u8)
         .has_headers(false)
         .flexible(true)
         .buffer_capacity(1 << 16)
-        .from_reader(decoded))
+        .from_reader(decoded);
+    Ok((reader, counter))
+}
+
+/// Line numbers of CSV records in the file. The csv crate's own line count
+/// is off for files with CRLF line ends, blank lines or line breaks inside
+/// quoted cells, so this counts the line feeds of the decoded text itself.
+// NOTE: a file whose lines end in a lone carriage return (classic Mac OS)
+// reads as one line.
+#[derive(Debug, Default)]
+pub struct LineCounter {
+    /// Offsets of the carriage returns and line feeds that the CSV reader
+    /// has read ahead and that no record start has passed yet, with `true`
+    /// for a line feed.
+    breaks: Rc<RefCell<VecDeque<(u64, bool)>>>,
+    /// Line feeds before the last record asked about.
+    passed: u64,
+}
+
+impl LineCounter {
+    /// Returns the line (from 1) of the record that the CSV reader reports
+    /// at byte offset `start` of the decoded file. That offset can point at
+    /// the line break ending the record before, or at blank lines, which the
+    /// reader skips, so line breaks right at `start` are passed as well.
+    /// Offsets must not decrease between calls.
+    pub fn line_at(&mut self, start: u64) -> u64 {
+        let mut breaks = self.breaks.borrow_mut();
+        let mut next = start;
+        while let Some(&(offset, line_feed)) = breaks.front() {
+            if offset > next {
+                break;
+            }
+            if offset == next {
+                next += 1;
+            }
+            breaks.pop_front();
+            self.passed += u64::from(line_feed);
+        }
+        self.passed + 1
+    }
+}
+
+/// Passes text through, noting the offset of each carriage return and line
+/// feed. The CSV reader reads at most its buffer ahead, so the queue stays
+/// small.
+struct NewlineTap<R> {
+    inner: R,
+    offset: u64,
+    breaks: Rc<RefCell<VecDeque<(u64, bool)>>>,
+}
+
+impl<R: Read> Read for NewlineTap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        let mut breaks = self.breaks.borrow_mut();
+        for (index, byte) in buf[..read].iter().enumerate() {
+            if matches!(byte, b'\r' | b'\n') {
+                breaks.push_back((self.offset + index as u64, *byte == b'\n'));
+            }
+        }
+        self.offset += read as u64;
+        Ok(read)
+    }
 }
 
 /// Turns a byte stream in any encoding into UTF-8, dropping a byte-order

@@ -438,19 +438,12 @@ fn write_all(
         ImportKind::Activity => Box::new(activity::ActivityWriter::new(&tx, context)?),
     };
 
-    let mut reader = detect::open_csv(&request.path, &plan.format)?;
+    let (mut reader, mut lines) = detect::open_csv_with_lines(&request.path, &plan.format)?;
     let mut record = csv::StringRecord::new();
     let mut rows_done = 0u64;
     let mut first = true;
-    // The CSV reader counts a record as one line; line breaks inside
-    // quoted cells are added here so errors cite the line in the file.
-    let mut inner_breaks = 0u64;
     while plan::read_record(&mut reader, &mut record, &request.path)? {
-        let line = record.position().map_or(0, |p| p.line()) + inner_breaks;
-        inner_breaks += record
-            .iter()
-            .map(|cell| cell.bytes().filter(|b| *b == b'\n').count() as u64)
-            .sum::<u64>();
+        let line = lines.line_at(record.position().map_or(0, |p| p.byte()));
         if first && plan.format.has_header {
             first = false;
             continue;

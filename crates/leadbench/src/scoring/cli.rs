@@ -132,7 +132,8 @@ pub fn run_score(db: &mut Database, command: ScoreCommand, json: bool) -> Result
             }
             for part in &explanation.rules {
                 let events = if part.events > 0 {
-                    format!(" from {} events", part.events)
+                    let noun = if part.events == 1 { "event" } else { "events" };
+                    format!(" from {} {noun}", part.events)
                 } else {
                     String::new()
                 };
