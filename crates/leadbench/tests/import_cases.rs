@@ -370,8 +370,8 @@ fn formula_cells_stored_raw_and_exported_guarded() {
     );
     assert!(!control.contains('\''), "{control}");
     assert!(
-        control.contains(",new,0,yes,"),
-        "score and consent unquoted: {control}"
+        control.contains(",new,15,yes,"),
+        "score (fit points of a Head of Sales) and consent unquoted: {control}"
     );
 
     let mut second = TestDb::new();
@@ -440,4 +440,42 @@ fn custom_cells_and_notes_become_one_json_object() {
             "{}"
         ]
     );
+}
+
+/// Imported leads and events are scored in the import's own transaction,
+/// so a full recomputation afterwards finds nothing to change.
+#[test]
+fn imports_score_their_leads() {
+    let mut test = TestDb::new();
+    let leads = test.write(
+        "leads.csv",
+        b"email,job_title,company\n\
+          spy@competitor.example,Analyst,Competitor\n\
+          anna@acme.example,CEO,Acme\n\
+          piet@acme.example,Intern,Acme\n",
+    );
+    let report = test.import(ImportKind::Leads, &leads);
+    assert_eq!(report.created, 3);
+    assert_eq!(
+        test.text("SELECT stage FROM leads WHERE email = 'spy@competitor.example'"),
+        "disqualified"
+    );
+    assert!(
+        test.count("SELECT score > 0 FROM leads WHERE email = 'anna@acme.example'") == 1,
+        "a CEO gets fit points"
+    );
+
+    let activity = test.write(
+        "activity.csv",
+        b"email,event_type,occurred_at\n\
+          piet@acme.example,demo_request,2024-05-01\n\
+          piet@acme.example,whitepaper_download,2024-05-02\n",
+    );
+    let report = test.import(ImportKind::Activity, &activity);
+    assert_eq!(report.created, 2);
+
+    let now = leadbench::time::now();
+    let again = leadbench::scoring::recompute(&mut test.db, now).unwrap();
+    assert_eq!(again.leads, 3);
+    assert_eq!(again.changed, 0, "{again:?}");
 }

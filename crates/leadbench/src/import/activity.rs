@@ -112,6 +112,8 @@ pub(super) struct ActivityWriter<'a, 't> {
     ctx: Context<'a>,
     finder: LeadFinder<'t>,
     unknown: BTreeMap<String, u64>,
+    /// Leads that received an event.
+    changed: Vec<i64>,
 }
 
 impl<'a, 't> ActivityWriter<'a, 't> {
@@ -120,11 +122,16 @@ impl<'a, 't> ActivityWriter<'a, 't> {
             ctx,
             finder: LeadFinder::new(tx)?,
             unknown: BTreeMap::new(),
+            changed: Vec::new(),
         })
     }
 }
 
 impl RowWriter for ActivityWriter<'_, '_> {
+    fn changed_leads(&self) -> (Option<i64>, Vec<i64>) {
+        (None, self.changed.clone())
+    }
+
     fn write_row(
         &mut self,
         tx: &Transaction<'_>,
@@ -206,6 +213,9 @@ impl RowWriter for ActivityWriter<'_, '_> {
         }
         if !known {
             *self.unknown.entry(event_type).or_default() += 1;
+        }
+        if self.changed.last() != Some(&lead.id) {
+            self.changed.push(lead.id);
         }
         report.created += 1;
         Ok(())

@@ -170,6 +170,8 @@ pub(super) struct LeadWriter<'a, 't> {
     /// new row the largest id plus one, and the transaction holds the
     /// write lock, so the import's leads are exactly those above.
     first_new_id: i64,
+    /// Leads that existed before this import and that it updated.
+    updated: Vec<i64>,
 }
 
 impl<'a, 't> LeadWriter<'a, 't> {
@@ -191,6 +193,7 @@ impl<'a, 't> LeadWriter<'a, 't> {
             accounts: HashMap::new(),
             campaigns: HashMap::new(),
             first_new_id,
+            updated: Vec::new(),
         })
     }
 
@@ -399,6 +402,9 @@ impl<'a, 't> LeadWriter<'a, 't> {
         if lead.import_id != Some(self.ctx.import_id) {
             history::remember_lead(tx, self.ctx.import_id, lead.id)?;
         }
+        if lead.id < self.first_new_id {
+            self.updated.push(lead.id);
+        }
         let account_id = self.account_id(tx, row, values.created_at.unwrap_or(lead.created_at))?;
         let campaign_id = self.campaign_id(tx, row)?;
 
@@ -485,6 +491,10 @@ impl<'a, 't> LeadWriter<'a, 't> {
 }
 
 impl RowWriter for LeadWriter<'_, '_> {
+    fn changed_leads(&self) -> (Option<i64>, Vec<i64>) {
+        (Some(self.first_new_id), self.updated.clone())
+    }
+
     fn finish(&mut self, tx: &Transaction<'_>, _report: &mut ImportReport) -> Result<()> {
         tx.execute(
             "INSERT INTO stage_changes (lead_id, from_stage, to_stage, changed_at, reason, actor, import_id)

@@ -358,6 +358,12 @@ trait RowWriter {
     fn finish(&mut self, _tx: &Transaction<'_>, _report: &mut ImportReport) -> Result<()> {
         Ok(())
     }
+
+    /// Leads whose fields or events the import changed, to be scored again:
+    /// the smallest id of the leads it created, if any, and other lead ids.
+    fn changed_leads(&self) -> (Option<i64>, Vec<i64>) {
+        (None, Vec::new())
+    }
 }
 
 /// Page cache used while importing, in KiB: large enough that a 100,000-row
@@ -466,6 +472,15 @@ fn write_all(
         }
     }
     writer.finish(&tx, &mut report)?;
+    // Scores follow the imported fields and events in the same transaction,
+    // while the score index is still deferred for a large import.
+    let (first_new, changed) = writer.changed_leads();
+    if let Some(first_new) = first_new {
+        crate::scoring::recompute::rescore_from_in(&tx, first_new, now)?;
+    }
+    if !changed.is_empty() {
+        crate::scoring::recompute::rescore_in(&tx, &changed, now)?;
+    }
     drop(writer);
     indexes::restore(&tx, &deferred)?;
     control.check(&Progress {

@@ -427,6 +427,47 @@ fn tally_events(
     Ok(())
 }
 
+/// Scores the leads with an id from `first_id` up inside `tx`, reading them
+/// and their events in one pass each. An import calls it for the leads it
+/// created, which hold the highest ids.
+pub fn rescore_from_in(tx: &Transaction<'_>, first_id: i64, now: i64) -> Result<RecomputeSummary> {
+    let rules = CompiledRules::new(&list_rules(tx)?);
+    let mut accounts = Accounts::default();
+    let mut leads = Vec::new();
+    {
+        let mut stmt = tx.prepare(&format!("{LEAD_SQL} WHERE l.id >= ?2 ORDER BY l.id"))?;
+        let mut rows = stmt.query(params![!rules.custom_keys().is_empty(), first_id])?;
+        while let Some(row) = rows.next()? {
+            leads.push(read_lead(row, &rules, &mut accounts, tx)?);
+        }
+    }
+    let index = IdIndex::new(leads.iter().map(|(lead, _)| lead.id));
+    let mut table = rules.new_table(leads.len());
+    {
+        let mut stmt = tx.prepare(
+            "SELECT id, lead_id, type, occurred_at, properties FROM events WHERE lead_id >= ?1",
+        )?;
+        let mut rows = stmt.query([first_id])?;
+        while let Some(row) = rows.next()? {
+            let Some(slot) = index.get(row.get(1)?) else {
+                continue;
+            };
+            let event = EventFact {
+                id: row.get(0)?,
+                event_type: text_at(row, 2)?,
+                occurred_at: row.get(3)?,
+                properties: text_at(row, 4)?,
+            };
+            rules.add_event_to_row(&mut table, slot, &event, now);
+        }
+    }
+    let mut writer = ScoreWriter::new(tx, now)?;
+    for (slot, (lead, facts)) in leads.iter().enumerate() {
+        writer.write(lead, &rules.total_row(facts, &table, slot))?;
+    }
+    Ok(writer.summary)
+}
+
 /// Scores the given leads from scratch inside `tx`, for use after an edit,
 /// an import or new events. Unknown ids are skipped.
 // NOTE: code that writes lead fields or events outside this module (CSV
