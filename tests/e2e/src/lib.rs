@@ -17,6 +17,13 @@ use serde_json::{json, Value};
 /// How long [`App::wait_for`] and friends wait before failing.
 pub const WAIT: Duration = Duration::from_secs(30);
 
+/// How long a start of the app may take, from the session request to the
+/// window answering, before it counts as failed.
+const SESSION_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// Starts of the app before a test gives up.
+const LAUNCH_ATTEMPTS: usize = 3;
+
 /// WebDriver's key for element references in JSON.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -84,8 +91,24 @@ fn tauri_driver() -> PathBuf {
 
 impl App {
     /// Starts tauri-driver and the app on the database file `db`, with
-    /// `data_home` as the app's data folder.
+    /// `data_home` as the app's data folder. A start that fails (the app
+    /// once failed to initialise GTK under Xvfb, and the session request
+    /// then never returned) is retried with a new driver, at most 3 times.
     pub fn launch(db: &Path, data_home: &Path, extra_env: &[(&str, &str)]) -> App {
+        let mut failures = Vec::new();
+        for _ in 0..LAUNCH_ATTEMPTS {
+            match App::try_launch(db, data_home, extra_env) {
+                Ok(app) => return app,
+                Err(error) => {
+                    eprintln!("app start failed, trying again: {error}");
+                    failures.push(error);
+                }
+            }
+        }
+        panic!("the app did not start: {}", failures.join("; "));
+    }
+
+    fn try_launch(db: &Path, data_home: &Path, extra_env: &[(&str, &str)]) -> Result<App, String> {
         let port = free_port();
         let native_port = free_port();
         let mut command = Command::new(tauri_driver());
@@ -107,7 +130,7 @@ impl App {
         for (key, value) in extra_env {
             command.env(key, value);
         }
-        let driver = command.spawn().expect(
+        let mut driver = command.spawn().expect(
             "cannot start tauri-driver; install it with `cargo install tauri-driver --locked`",
         );
         let base = format!("http://127.0.0.1:{port}");
@@ -121,8 +144,13 @@ impl App {
                 }
             }
         });
+        // Without a timeout, the request waits forever for an app that died.
+        let agent = ureq::AgentBuilder::new().timeout(SESSION_TIMEOUT).build();
         let session = loop {
-            match ureq::post(&format!("{base}/session")).send_json(capabilities.clone()) {
+            match agent
+                .post(&format!("{base}/session"))
+                .send_json(capabilities.clone())
+            {
                 Ok(response) => {
                     let body: Value = response.into_json().expect("session answer is not JSON");
                     break body["value"]["sessionId"]
@@ -130,19 +158,25 @@ impl App {
                         .expect("no session id in the WebDriver answer")
                         .to_owned();
                 }
-                Err(error) if Instant::now() < deadline => {
-                    let _ = error;
+                Err(ureq::Error::Transport(error))
+                    if error.kind() == ureq::ErrorKind::ConnectionFailed
+                        && Instant::now() < deadline =>
+                {
+                    // tauri-driver is not listening yet.
                     sleep(Duration::from_millis(250));
                 }
-                Err(error) => panic!("tauri-driver did not start a session: {error}"),
+                Err(error) => {
+                    stop_driver(&mut driver);
+                    return Err(format!("tauri-driver did not start a session: {error}"));
+                }
             }
         };
-        App {
+        Ok(App {
             driver,
             base,
             session,
             screenshots: screenshot_dir(),
-        }
+        })
     }
 
     fn url(&self, path: &str) -> String {
@@ -382,21 +416,26 @@ impl App {
     }
 }
 
+/// Stops tauri-driver, which ends WebKitWebDriver and the app on SIGTERM,
+/// and kills it when it has not exited after 5 seconds.
+fn stop_driver(driver: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &driver.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = driver.try_wait() {
+            return;
+        }
+        sleep(Duration::from_millis(100));
+    }
+    let _ = driver.kill();
+    let _ = driver.wait();
+}
+
 impl Drop for App {
     fn drop(&mut self) {
         let _ = ureq::delete(&self.url("")).call();
-        // tauri-driver cleans up WebKitWebDriver and the app on SIGTERM.
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.driver.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.driver.try_wait() {
-                return;
-            }
-            sleep(Duration::from_millis(100));
-        }
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        stop_driver(&mut self.driver);
     }
 }

@@ -296,10 +296,11 @@ fn undo(db: &mut Database, id: i64, as_json: bool) -> Result<String> {
     if as_json {
         return Ok(serde_json::to_string(&report).unwrap_or_default());
     }
+    // A refused undo is an error, so scripts see a failing exit status.
     if !report.undone {
         let mut text = format!(
-            "Import {id} was not undone: {} leads changed since it ran",
-            report.conflicts.len()
+            "{} changed since it ran, so nothing was undone; undo those changes first",
+            counted(report.conflicts.len() as u64, "lead", "leads")
         );
         for conflict in &report.conflicts {
             text.push_str(&format!(
@@ -307,7 +308,7 @@ fn undo(db: &mut Database, id: i64, as_json: bool) -> Result<String> {
                 conflict.lead_id, conflict.lead, conflict.reason
             ));
         }
-        return Ok(text);
+        return Err(Error::invalid("import to undo", id.to_string(), text));
     }
     Ok(format!(
         "Import {id} undone: {} leads deleted, {} restored, {} deals and {} events deleted",
