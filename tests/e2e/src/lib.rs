@@ -17,8 +17,8 @@ use serde_json::{json, Value};
 /// How long [`App::wait_for`] and friends wait before failing.
 pub const WAIT: Duration = Duration::from_secs(30);
 
-/// How long a start of the app may take, from the session request to the
-/// window answering, before it counts as failed.
+/// Maximum time from the session request until the app's window responds,
+/// after which the start counts as failed.
 const SESSION_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// Starts of the app before a test gives up.
