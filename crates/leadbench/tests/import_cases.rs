@@ -479,3 +479,23 @@ fn imports_score_their_leads() {
     assert_eq!(again.leads, 3);
     assert_eq!(again.changed, 0, "{again:?}");
 }
+
+/// A lead imported without an e-mail address is found by its external id.
+#[test]
+fn lead_found_by_external_id() {
+    let mut test = TestDb::new();
+    let file = test.write(
+        "crm.csv",
+        b"external_id,first_name\nb91cf8812365f50ff4bda4bcd6206b05,Anna\n",
+    );
+    let report = test.import(ImportKind::Leads, &file);
+    assert_eq!(report.created, 1);
+    let id = leadbench::scoring::explain::find_lead(
+        test.db.conn(),
+        " b91cf8812365f50ff4bda4bcd6206b05 ",
+    )
+    .unwrap();
+    assert_eq!(id, test.count("SELECT id FROM leads"));
+    let missing = leadbench::scoring::explain::find_lead(test.db.conn(), "no-such-id");
+    assert!(missing.is_err());
+}

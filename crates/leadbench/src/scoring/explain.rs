@@ -89,14 +89,16 @@ pub struct ScorePoint {
     pub score: f64,
 }
 
-/// Finds a lead by id or by e-mail address (any case, surrounding spaces ignored).
+/// Finds a lead by id, by e-mail address (any case, surrounding spaces
+/// ignored) or by the external id from the system it was imported from,
+/// such as a CRM, for leads without an e-mail address.
 pub fn find_lead(conn: &Connection, id_or_email: &str) -> Result<i64> {
     let lead = id_or_email.trim();
     let not_found = || Error::NotFound {
-        what: "lead with id or e-mail".to_owned(),
+        what: "lead with id, e-mail or external id".to_owned(),
         id: lead.to_owned(),
     };
-    let found = if lead.contains('@') {
+    let mut found = if lead.contains('@') {
         conn.query_row(
             "SELECT id FROM leads WHERE email = lower(?1) ORDER BY id LIMIT 1",
             [lead],
@@ -111,6 +113,15 @@ pub fn find_lead(conn: &Connection, id_or_email: &str) -> Result<i64> {
             Err(_) => None,
         }
     };
+    if found.is_none() && !lead.is_empty() {
+        found = conn
+            .query_row(
+                "SELECT id FROM leads WHERE external_id = ?1",
+                [lead],
+                |row| row.get(0),
+            )
+            .optional()?;
+    }
     found.ok_or_else(not_found)
 }
 
