@@ -221,7 +221,7 @@ fn report_json(report: &ImportReport) -> serde_json::Value {
 }
 
 fn report_text(report: &ImportReport) -> String {
-    let (one, many) = match report.kind {
+    let (singular, plural) = match report.kind {
         ImportKind::Leads => ("lead", "leads"),
         ImportKind::Outcomes => ("deal", "deals"),
         ImportKind::Activity => ("event", "events"),
@@ -233,7 +233,7 @@ fn report_text(report: &ImportReport) -> String {
     };
     let mut text = format!(
         "{verb} created {}, updated {}, skipped {}, rejected {}, {}",
-        counted(report.created, one, many),
+        counted(report.created, singular, plural),
         report.updated,
         report.skipped,
         counted(report.rejected, "row", "rows"),
@@ -342,6 +342,6 @@ pub fn run_export(db: &Database, command: ExportCommand, as_json: bool) -> Resul
 }
 
 /// Returns "1 lead" or "2 leads": the count with the noun in the right number.
-fn counted(count: u64, one: &str, many: &str) -> String {
-    format!("{count} {}", if count == 1 { one } else { many })
+fn counted(count: u64, singular: &str, plural: &str) -> String {
+    format!("{count} {}", if count == 1 { singular } else { plural })
 }

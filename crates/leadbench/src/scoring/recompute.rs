@@ -328,24 +328,24 @@ fn read_in_parallel(
 ) -> Result<Option<ReadLeads>> {
     // Separate statements, so that SQLite finds the smallest and largest id
     // at the ends of the table and counts on its smallest index.
-    let one = |sql: &str| tx.query_row(sql, [], |row| row.get::<_, i64>(0));
-    let count = one("SELECT COUNT(*) FROM leads")?;
-    let first = one("SELECT COALESCE(MIN(id), 0) FROM leads")?;
-    let last = one("SELECT COALESCE(MAX(id), 0) FROM leads")?;
+    let query_number = |sql: &str| tx.query_row(sql, [], |row| row.get::<_, i64>(0));
+    let count = query_number("SELECT COUNT(*) FROM leads")?;
+    let first = query_number("SELECT COALESCE(MIN(id), 0) FROM leads")?;
+    let last = query_number("SELECT COALESCE(MAX(id), 0) FROM leads")?;
     let span = last - first + 1;
     if count == 0 || span > count.saturating_mul(4) {
         return Ok(None);
     }
     let index = IdIndex::new(first..=last);
-    let first_event = one("SELECT COALESCE(MIN(id), 0) FROM events")?;
-    let last_event = one("SELECT COALESCE(MAX(id), 0) FROM events")?;
+    let first_event = query_number("SELECT COALESCE(MIN(id), 0) FROM events")?;
+    let last_event = query_number("SELECT COALESCE(MAX(id), 0) FROM events")?;
     let part = ((last_event - first_event) / EVENT_PARTS).max(1) + 1;
     let next_part = std::sync::atomic::AtomicI64::new(0);
     // Takes the next part of the events and tallies it, until none is left.
     let tally_parts = |conn: &Connection, table: &mut TallyTable| -> Result<()> {
         loop {
-            let taken = next_part.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let after = first_event - 1 + taken * part;
+            let part_index = next_part.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let after = first_event - 1 + part_index * part;
             if after >= last_event {
                 return Ok(());
             }
@@ -359,7 +359,7 @@ fn read_in_parallel(
             let reader = match crate::db::open_reader(file) {
                 Ok(reader) => reader,
                 Err(error) => {
-                    tracing::warn!(%error, "second connection failed to open, so scoring reads the events on one");
+                    tracing::warn!(%error, "second connection failed to open, so scoring reads all events on the first");
                     return Ok(None);
                 }
             };
